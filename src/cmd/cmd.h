@@ -1,0 +1,73 @@
+/*
+ * cmd: the subcommands of catalyst-sync and what they share.
+ *
+ * Each command lives in cmd_<verb>.c with one static option table that
+ * drives its parsing, usage and --help. Only this layer writes user-facing
+ * output, and only main.c exits.
+ */
+#ifndef CMD_CMD_H
+#define CMD_CMD_H
+
+#include "util/opt.h"
+
+struct config;
+
+/* Exit codes of brief §16 (docs/exit-codes.md). */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_CHANGES = 2,
+	EXIT_ATTENTION = 3,
+	EXIT_PARTIAL = 4,
+	EXIT_USAGE = 64,
+	EXIT_INTERRUPTED = 130
+};
+
+/* What every command may use: global options and the loaded config. */
+struct ctx {
+	/* Global options, as given on the command line (NULL when not). */
+	const char *config_path;
+	const char *database;
+	const char *website;
+	const char *trace;
+	int verbose;
+	int quiet;
+	/* Loaded on demand by ctx_config(). */
+	struct config *config;
+};
+
+/* The global options, accepted before or after the command name. */
+extern const struct opt_spec global_opts[];
+
+/*
+ * Loads the configuration once (file, environment, flags; brief §16) and
+ * returns it in *out (borrowed from ctx). Errors cite file:line:column.
+ */
+int ctx_config(struct ctx *ctx, struct config **out)
+	__attribute__((warn_unused_result));
+void ctx_release(struct ctx *ctx);
+
+/*
+ * Parses a command's arguments against its table and the global table.
+ * Returns 0 and fills positionals; 1 when --help was printed (the command
+ * returns EXIT_OK); or ERR_USAGE. max_positionals bounds what is accepted.
+ */
+int cmd_parse(struct ctx *ctx, int argc, char **argv,
+	      const struct opt_spec *opts, const char *synopsis,
+	      const char *description, char **positionals, int *nr_out,
+	      int max_positionals) __attribute__((warn_unused_result));
+
+int cmd_help(int argc, char **argv, struct ctx *ctx);
+int cmd_validate(int argc, char **argv, struct ctx *ctx);
+int cmd_export(int argc, char **argv, struct ctx *ctx);
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	const char *summary;
+};
+
+/* The command table (main.c), NULL-terminated. */
+extern const struct command commands[];
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * tform: the canonical target form and the wire forms (brief §4).
+ *
+ * A remote document (as v1 or preview3 sends it) becomes the canonical
+ * target form by: dropping read-only members (source, created, createdBy,
+ * lastModified, lastModifiedBy, isContract when false); mapping preview3
+ * names (required -> isRequired, localized -> isLocalized) at property and
+ * item level; leaving out members whose value means "absent" (false, null,
+ * "", [], and {} for editorSettings); sorting set-valued arrays
+ * (mayContainTypes, allowedTypes, restrictedTypes, compositionBehaviors,
+ * mediaFileExtensions) and dropping their duplicates. Pure functions.
+ */
+#ifndef CORE_TFORM_H
+#define CORE_TFORM_H
+
+#include <jansson.h>
+
+enum api_version {
+	API_V1 = 0,
+	API_PREVIEW3 = 1
+};
+
+/* "v1"/"preview3" -> version; returns 0, or ERR_USAGE for anything else. */
+int tform_parse_api_version(enum api_version *out, const char *name);
+const char *tform_api_version_name(enum api_version v);
+
+/* The canonical form of a document read from a server (new reference). */
+json_t *tform_canonical(const json_t *remote, enum api_version v);
+
+/*
+ * The wire form of a canonical document for version v (new reference):
+ * v1 keeps the names; preview3 renames isRequired -> required and
+ * isLocalized -> localized and drops the members preview3 does not have
+ * (isContract, contracts, accessRights, displayMode, editorSettings).
+ */
+json_t *tform_to_wire(const json_t *canonical, enum api_version v);
+
+/*
+ * True when member name of a property is owned by the lens (the lens
+ * produces it); every other property member is target-owned.
+ */
+int tform_property_member_owned(const char *name);
+/* The same for members of the content type itself. */
+int tform_type_member_owned(const char *name);
+
+/*
+ * The target-owned members of a canonical document: a new object
+ * {"type": {member: value...}, "properties": {key: {member: value...}}}
+ * holding what the lens does not produce, to be kept as the overlay.
+ */
+json_t *tform_overlay(const json_t *canonical);
+
+#endif

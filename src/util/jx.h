@@ -1,0 +1,41 @@
+/*
+ * jx: small helpers over jansson.
+ *
+ * Loading always rejects duplicate keys (a document with two "title" keys is
+ * ambiguous, and we never guess) and reports line and column. Dumping here is
+ * for display only: anything that is hashed goes through core/canon instead.
+ */
+#ifndef UTIL_JX_H
+#define UTIL_JX_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct buf;
+
+/*
+ * Parses len bytes of text. On failure returns ERR_INVALID with a message
+ * "cannot parse WHAT at LINE:COLUMN: REASON". *out is a new reference.
+ */
+int jx_load(json_t **out, const char *text, size_t len, const char *what)
+	__attribute__((warn_unused_result));
+/* Reads and parses a file (at most 64 MiB); errors name the path. */
+int jx_load_file(json_t **out, const char *path)
+	__attribute__((warn_unused_result));
+/* The string member key of obj, or NULL when absent or not a string. */
+const char *jx_str(const json_t *obj, const char *key);
+/* 1 when member key is JSON true, 0 otherwise. */
+int jx_true(const json_t *obj, const char *key);
+/* Appends a pretty (2-space, insertion order) dump of v to b. */
+void jx_dump_pretty(struct buf *b, const json_t *v);
+/* Appends a compact dump of v to b (insertion order). */
+void jx_dump_compact(struct buf *b, const json_t *v);
+/* Sets obj[key] = v, taking the reference; a NULL v is ignored. */
+void jx_set_new(json_t *obj, const char *key, json_t *v);
+/*
+ * An object's keys in sorted (bytewise) order, for stable iteration. The
+ * array holds borrowed key pointers; free() it when done.
+ */
+const char **jx_sorted_keys(const json_t *obj, size_t *nr_out);
+
+#endif
