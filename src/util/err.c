@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 #define ERR_MSG_MAX 2048
@@ -22,18 +23,19 @@ int err_set(int code, const char *fmt, ...)
 
 int err_prefix(const char *fmt, ...)
 {
-	char prefix[ERR_MSG_MAX];
-	char old[ERR_MSG_MAX];
+	struct buf b = BUF_INIT;
+	size_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	memcpy(old, err_buf, sizeof(old));
-	if (old[0])
-		snprintf(err_buf, sizeof(err_buf), "%s: %s", prefix, old);
-	else
-		snprintf(err_buf, sizeof(err_buf), "%s", prefix);
+	if (err_buf[0])
+		buf_addf(&b, ": %s", err_buf);
+	n = b.len < sizeof(err_buf) - 1 ? b.len : sizeof(err_buf) - 1;
+	memcpy(err_buf, b.ptr, n);
+	err_buf[n] = '\0';
+	buf_release(&b);
 	return err_last;
 }
 
