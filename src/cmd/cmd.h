@@ -48,6 +48,16 @@ int ctx_config(struct ctx *ctx, struct config **out)
 void ctx_release(struct ctx *ctx);
 
 /*
+ * Opens the configured Catalyst database and lists the websites to work on
+ * as a new JSON array of {id, name}: the one --website or source.website
+ * names, else every website. Errors say how to name the database.
+ */
+struct catalyst_db;
+#include <jansson.h>
+int ctx_open_catalyst(struct ctx *ctx, struct catalyst_db **db_out,
+		      json_t **websites_out) __attribute__((warn_unused_result));
+
+/*
  * Parses a command's arguments against its table and the global table.
  * Returns 0 and fills positionals; 1 when --help was printed (the command
  * returns EXIT_OK); or ERR_USAGE. max_positionals bounds what is accepted.
@@ -56,6 +66,17 @@ int cmd_parse(struct ctx *ctx, int argc, char **argv,
 	      const struct opt_spec *opts, const char *synopsis,
 	      const char *description, char **positionals, int *nr_out,
 	      int max_positionals) __attribute__((warn_unused_result));
+
+/*
+ * Runs fn on every type of the websites to work on (ctx_open_catalyst), or
+ * on the one type_spec names (a key, an id, or a name unique in its
+ * website; NULL: all). fn gets the website ({id, name}) too.
+ */
+struct model_type;
+typedef int (*ctx_type_fn)(struct model_type *t, const json_t *website,
+			   void *payload);
+int ctx_each_type(struct ctx *ctx, const char *type_spec, ctx_type_fn fn,
+		  void *payload) __attribute__((warn_unused_result));
 
 int cmd_help(int argc, char **argv, struct ctx *ctx);
 int cmd_validate(int argc, char **argv, struct ctx *ctx);

@@ -952,3 +952,31 @@ void catalyst_row_release(struct catalyst_row *row)
 	row->updated_ms = -1;
 	row->time_format = CATALYST_TIME_NULL;
 }
+
+const json_t *catalyst_form_relationship(const json_t *form, const char *field)
+{
+	const json_t *rels = json_object_get(form, "relationships");
+	const json_t *found = NULL;
+	const char **names;
+	size_t nr;
+
+	if (!json_is_object(rels))
+		return NULL;
+	names = jx_sorted_keys(rels, &nr);
+	for (size_t i = 0; i < nr && !found; i++) {
+		const json_t *rel = json_object_get(rels, names[i]);
+		const char *name;
+
+		if (!json_is_object(rel))
+			continue;
+		name = jx_str(rel, "fieldName");
+		if (!name)
+			name = jx_str(rel, "name");
+		if (!name)
+			name = names[i];
+		if (!strcmp(name, field))
+			found = rel;
+	}
+	free(names);
+	return found;
+}

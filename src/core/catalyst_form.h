@@ -83,6 +83,14 @@ int catalyst_form_from_row(json_t **out, enum catalyst_fields_shape *shape_out,
 	__attribute__((warn_unused_result));
 
 /*
+ * The relationship that gives a reference field its target: the one whose
+ * fieldName (else name, else member name) equals field; the first by member
+ * name when several do. Borrowed from form; NULL when there is none.
+ */
+const json_t *catalyst_form_relationship(const json_t *form,
+					 const char *field);
+
+/*
  * Parses a Catalyst timestamp: INTEGER milliseconds given as text digits,
  * "YYYY-MM-DD HH:MM:SS[.fff]" (UTC), or ISO 8601 with an optional fraction
  * and "Z" or "+HH:MM". Returns milliseconds since the epoch, or -1.

@@ -6,9 +6,13 @@
  * lastModified, lastModifiedBy, isContract when false); mapping preview3
  * names (required -> isRequired, localized -> isLocalized) at property and
  * item level; leaving out members whose value means "absent" (false, null,
- * "", [], and {} for editorSettings); sorting set-valued arrays
+ * "", [], and {} for editorSettings), in every object reached through
+ * object members (not inside arrays such as enum); sorting set-valued arrays
  * (mayContainTypes, allowedTypes, restrictedTypes, compositionBehaviors,
- * mediaFileExtensions) and dropping their duplicates. Pure functions.
+ * mediaFileExtensions) and dropping their duplicates; writing integral reals
+ * (10.0) as integers so that json_equal agrees with core/canon. One
+ * exception: an empty accessRights is kept, because it means "nobody may
+ * create content of this type", not "absent". Pure functions.
  */
 #ifndef CORE_TFORM_H
 #define CORE_TFORM_H
@@ -26,6 +30,11 @@ const char *tform_api_version_name(enum api_version v);
 
 /* The canonical form of a document read from a server (new reference). */
 json_t *tform_canonical(const json_t *remote, enum api_version v);
+/*
+ * The same in place, for a document the caller owns and does not share
+ * (a response just parsed, the lens output being built): no copy is made.
+ */
+void tform_canonicalize(json_t *doc, enum api_version v);
 
 /*
  * The wire form of a canonical document for version v (new reference):
@@ -46,7 +55,10 @@ int tform_type_member_owned(const char *name);
 /*
  * The target-owned members of a canonical document: a new object
  * {"type": {member: value...}, "properties": {key: {member: value...}}}
- * holding what the lens does not produce, to be kept as the overlay.
+ * holding what the lens does not produce, to be kept as the overlay. A
+ * property's entry may hold "items": {member: value...} with the
+ * target-owned members of its items (editorSettings); properties without
+ * target-owned members have no entry.
  */
 json_t *tform_overlay(const json_t *canonical);
 

@@ -13,6 +13,8 @@
 #include <strings.h>
 
 #include "core/findings.h"
+#include "core/catalyst_form.h"
+#include "core/keys.h"
 #include "core/validate.h"
 #include "util/buf.h"
 #include "util/jx.h"
@@ -1228,25 +1230,6 @@ static void cat_options(struct vctx *c, const json_t *field, const char *name)
 	buf_release(&seg);
 }
 
-/* A relationship that names the field (by member name or fieldName). */
-static int has_relationship(const json_t *form, const char *name)
-{
-	json_t *rels = member(form, "relationships"), *rel;
-	const char *k;
-
-	if (!json_is_object(rels))
-		return 0;
-	if (json_is_object(json_object_get(rels, name)))
-		return 1;
-	json_object_foreach(rels, k, rel)
-	{
-		const char *fn = jx_str(rel, "fieldName");
-
-		if (fn && !strcmp(fn, name))
-			return 1;
-	}
-	return 0;
-}
 
 static void cat_fields(struct vctx *c, const json_t *form, const json_t *fields,
 		       const char *prefix);
@@ -1290,7 +1273,7 @@ static void cat_field(struct vctx *c, const json_t *form, const json_t *field,
 	if (tn && (!strcmp(tn, "select") || !strcmp(tn, "multiselect")))
 		cat_options(c, field, display);
 	if (tn && !strcmp(tn, "reference") && !nested &&
-	    !has_relationship(form, name))
+	    !catalyst_form_relationship(form, name))
 		report(c, FINDING_WARNING, "reference-without-relationship",
 		       NULL,
 		       "reference field '%s' has no relationship; it is "
@@ -1373,9 +1356,6 @@ static const char *const property_types[] = {
 	"contentReference", "content", "link",
 	"richText",	    "json",    "array",
 	"component",	    NULL};
-
-static const char *const reserved_type_keys[] = {
-	"BlankExperience", "BlankSection", "SysContentFolder", NULL};
 
 static const char *const indexing_types[] = {"disabled", "queryable",
 					     "searchable", NULL};
@@ -1582,10 +1562,7 @@ static const char *key_problem(const char *s, size_t len)
 
 static int reserved_type_key(const char *key)
 {
-	for (const char *const *r = reserved_type_keys; *r; r++)
-		if (!strcasecmp(key, *r))
-			return 1;
-	return !strncasecmp(key, "globalcontract:", 15);
+	return keys_is_reserved_type(key);
 }
 
 /* A reference to another type: base type, "*", self or a known key. */

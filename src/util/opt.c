@@ -153,8 +153,10 @@ void opt_usage(FILE *out, const char *synopsis, const char *description,
 	fprintf(out, "usage: %s\n", synopsis);
 	if (description && *description)
 		fprintf(out, "\n%s\n", description);
-	for (; *tables; tables++) {
-		for (const struct opt_spec *o = *tables; o->kind; o++) {
+	for (int t = 0; tables[t]; t++) {
+		if (!t && tables[t]->kind && tables[t]->kind != OPT_KIND_GROUP)
+			fprintf(out, "\nOptions:\n");
+		for (const struct opt_spec *o = tables[t]; o->kind; o++) {
 			struct buf left = BUF_INIT;
 
 			if (o->kind == OPT_KIND_GROUP) {

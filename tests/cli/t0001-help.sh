@@ -29,12 +29,19 @@ test_expect_success 'no command at all is a usage error' '
 	test_expect_code 64 cs >out 2>&1
 '
 
+# The first text block of a command's page is its --help, verbatim.
+first_text_block() {
+	awk '/^```text$/ { on = 1; next } on && /^```$/ { exit } on' "$1"
+}
+
 for c in validate export; do
 	test_expect_success "$c --help matches docs/catalyst-sync-$c.md" "
 		cs $c --help >help.txt &&
-		sed -n '/^\`\`\`text$/,/^\`\`\`$/p' \"\$CS_SOURCE_DIR/docs/catalyst-sync-$c.md\" |
-			sed '1d;\$d' >doc.txt &&
+		first_text_block \"\$CS_SOURCE_DIR/docs/catalyst-sync-$c.md\" >doc.txt &&
 		diff -u doc.txt help.txt
+	"
+	test_expect_success "help $c is $c --help" "
+		cs help $c >a.txt && cs $c --help >b.txt && diff -u b.txt a.txt
 	"
 done
 
