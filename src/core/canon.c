@@ -83,52 +83,30 @@ static int utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* Walks valid UTF-8 as UTF-16 code units, the order RFC 8785 sorts by. */
-struct utf16_iter {
-	const unsigned char *s;
-	size_t len;
-	size_t i;
-	long pending; /* a low surrogate still to return, or -1 */
-};
 
-/* The next code unit, or -1 at the end (which sorts a prefix first). */
-static long utf16_next(struct utf16_iter *it)
-{
-	uint32_t cp;
-	long unit;
-
-	if (it->pending >= 0) {
-		unit = it->pending;
-		it->pending = -1;
-		return unit;
-	}
-	if (it->i >= it->len)
-		return -1;
-	cp = utf8_next(it->s, it->len, &it->i);
-	assert(cp != UTF8_BAD); /* keys are validated before sorting */
-	if (cp < 0x10000)
-		return (long)cp;
-	cp -= 0x10000;
-	it->pending = (long)(0xdc00 + (cp & 0x3ff));
-	return (long)(0xd800 + (cp >> 10));
-}
-
+/*
+ * UTF-8 byte order is code point order, and UTF-16 order differs from it
+ * only between a character in U+E000..U+FFFF (lead byte 0xEE or 0xEF) and
+ * one above U+FFFF (lead byte 0xF0..0xF4), where the surrogate pair sorts
+ * first. At the first byte that differs, both bytes are leads of that pair
+ * of classes only then (continuation bytes are below 0xC0), so one byte
+ * comparison decides.
+ */
 static int member_cmp(const void *a_, const void *b_)
 {
 	const struct canon_member *a = a_, *b = b_;
-	struct utf16_iter ia = {(const unsigned char *)a->key, a->key_len, 0,
-				-1};
-	struct utf16_iter ib = {(const unsigned char *)b->key, b->key_len, 0,
-				-1};
-	long ua, ub;
+	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+	const unsigned char *x = (const unsigned char *)a->key;
+	const unsigned char *y = (const unsigned char *)b->key;
 
-	do {
-		ua = utf16_next(&ia);
-		ub = utf16_next(&ib);
-		if (ua != ub)
-			return ua < ub ? -1 : 1;
-	} while (ua >= 0);
-	return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] == y[i])
+			continue;
+		if (x[i] >= 0xee && y[i] >= 0xee && (x[i] >= 0xf0) != (y[i] >= 0xf0))
+			return x[i] >= 0xf0 ? -1 : 1;
+		return x[i] < y[i] ? -1 : 1;
+	}
+	return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
 }
 
 /* The two-character escape of RFC 8785 §3.2.2.2 for cp, or NULL. */
@@ -166,8 +144,15 @@ static int add_string(struct canon_ctx *c, const char *s, size_t len)
 	buf_addch(c->out, '"');
 	while (i < len) {
 		size_t at = i;
-		uint32_t cp = utf8_next(u, len, &i);
+		uint32_t cp;
 		const char *esc;
+
+		/* Plain printable ASCII joins the run without decoding. */
+		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\') {
+			i++;
+			continue;
+		}
+		cp = utf8_next(u, len, &i);
 
 		if (cp == UTF8_BAD) {
 			c->reason = "invalid UTF-8 in a string";
@@ -259,6 +244,16 @@ void canon_number(struct buf *out, double d)
 	if (d < 0) {
 		buf_addch(out, '-');
 		d = -d;
+	}
+	if (d < 9007199254740992.0 && d == (double)(uint64_t)d) {
+		/* An integer below 2^53 prints as its digits in every form. */
+		char tmp[24];
+		size_t at = sizeof(tmp);
+
+		for (m = (uint64_t)d; m; m /= 10)
+			tmp[--at] = (char)('0' + m % 10);
+		buf_add(out, tmp + at, sizeof(tmp) - at);
+		return;
 	}
 	shortest_digits(d, &m, &k, &e);
 	while (m % 10 == 0) {
@@ -475,18 +470,32 @@ static void must_set(json_t *obj, const char *key, json_t *v)
 		die_oom();
 }
 
-/* Drops the "id" of each field in fields, and of their nested fields. */
-static void strip_field_ids(json_t *fields)
+/*
+ * A copy of fields without the "id" of each field, at every depth of nested
+ * fields. Shallow: only the objects on the way are copied, the values are
+ * shared, so hashing a form does not copy it whole.
+ */
+static json_t *fields_without_ids(json_t *fields)
 {
+	json_t *out = must(json_object());
+
 	for (void *it = json_object_iter(fields); it;
 	     it = json_object_iter_next(fields, it)) {
 		json_t *field = json_object_iter_value(it);
+		json_t *copy;
 
-		if (!json_is_object(field))
+		if (!json_is_object(field)) {
+			must_set(out, json_object_iter_key(it), json_incref(field));
 			continue;
-		json_object_del(field, "id");
-		strip_field_ids(json_object_get(field, "fields"));
+		}
+		copy = must(json_copy(field));
+		json_object_del(copy, "id");
+		if (json_is_object(json_object_get(copy, "fields")))
+			must_set(copy, "fields",
+				 fields_without_ids(json_object_get(copy, "fields")));
+		must_set(out, json_object_iter_key(it), copy);
 	}
+	return out;
 }
 
 int canon_content_hash(char out[CANON_HASH_LEN + 1], const json_t *form)
@@ -499,14 +508,30 @@ int canon_content_hash(char out[CANON_HASH_LEN + 1], const json_t *form)
 		ret = err_set(ERR_INVALID, "a catalyst form must be an object");
 		goto out;
 	}
-	copy = must(json_deep_copy(form));
+	copy = must(json_copy((json_t *)form));
 	json_object_del(copy, "id");
 	json_object_del(copy, "websiteId");
-	strip_field_ids(json_object_get(copy, "fields"));
+	if (json_is_object(json_object_get(copy, "fields")))
+		must_set(copy, "fields",
+			 fields_without_ids(json_object_get(copy, "fields")));
 	rels = json_object_get(copy, "relationships");
-	for (void *it = json_object_iter(rels); it;
-	     it = json_object_iter_next(rels, it))
-		json_object_del(json_object_iter_value(it), "id");
+	if (json_is_object(rels)) {
+		json_t *stripped = must(json_object());
+
+		for (void *it = json_object_iter(rels); it;
+		     it = json_object_iter_next(rels, it)) {
+			json_t *rel = json_object_iter_value(it);
+
+			if (json_is_object(rel)) {
+				rel = must(json_copy(rel));
+				json_object_del(rel, "id");
+			} else {
+				json_incref(rel);
+			}
+			must_set(stripped, json_object_iter_key(it), rel);
+		}
+		must_set(copy, "relationships", stripped);
+	}
 	ret = canon_hash(out, copy);
 out:
 	json_decref(copy);
