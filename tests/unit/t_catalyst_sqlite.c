@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testlib.h"
 #include "core/catalyst_form.h"
 #include "core/findings.h"
 #include "source/catalyst_sqlite.h"
@@ -27,82 +28,6 @@ static const char *const samples[] = {
 	"10-ai938-product.json",
 };
 #define NR_SAMPLES (sizeof(samples) / sizeof(samples[0]))
-
-static void fixture_path(struct buf *b, const char *name)
-{
-	const char *dir = getenv("CS_FIXTURES");
-
-	buf_reset(b);
-	buf_addf(b, "%s/catalyst/%s", dir ? dir : "fixtures", name);
-}
-
-static int read_file(struct buf *out, const char *path)
-{
-	char chunk[8192];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(out, chunk, n);
-	fclose(f);
-	return 0;
-}
-
-/* A new temporary file name (the file exists, empty); caller unlinks. */
-static char *temp_path(void)
-{
-	const char *dir = getenv("TMPDIR");
-	struct buf b = BUF_INIT;
-	int fd;
-
-	buf_addf(&b, "%s/t_catalyst_sqlite-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(b.ptr);
-	if (fd < 0) {
-		perror("mkstemp");
-		exit(2);
-	}
-	close(fd);
-	return buf_detach(&b, NULL);
-}
-
-/*
- * Runs SQL (fixture files, NULL-terminated, then extra if not NULL) into a
- * new temporary database; returns its path.
- */
-static char *build_db(const char *const *files, const char *extra)
-{
-	char *path = temp_path();
-	struct buf sql = BUF_INIT, fp = BUF_INIT;
-	char *msg = NULL;
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		fprintf(stderr, "cannot create %s\n", path);
-		exit(2);
-	}
-	for (; files && *files; files++) {
-		fixture_path(&fp, *files);
-		buf_reset(&sql);
-		if (read_file(&sql, fp.ptr) < 0) {
-			fprintf(stderr, "cannot read %s\n", fp.ptr);
-			exit(2);
-		}
-		if (sqlite3_exec(db, sql.ptr, NULL, NULL, &msg) != SQLITE_OK) {
-			fprintf(stderr, "%s: %s\n", fp.ptr, msg);
-			exit(2);
-		}
-	}
-	if (extra && sqlite3_exec(db, extra, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "extra SQL: %s\n", msg);
-		exit(2);
-	}
-	sqlite3_close(db);
-	buf_release(&sql);
-	buf_release(&fp);
-	return path;
-}
 
 static int has_str(const char *hay, const char *needle)
 {
@@ -195,7 +120,7 @@ static void test_open_errors(void)
 {
 	static const char *const nothing[] = {NULL};
 	struct catalyst_db *db = (struct catalyst_db *)1;
-	char *dir = temp_path();
+	char *dir = test_temp_path();
 	struct buf missing = BUF_INIT, want = BUF_INIT;
 	struct stat st;
 	char *path;
@@ -210,7 +135,7 @@ static void test_open_errors(void)
 	ok(has_str(err_msg(), "No such file"), "and says why: %s", err_msg());
 	ok(stat(missing.ptr, &st) < 0, "and no file is created");
 
-	path = build_db(nothing, "CREATE TABLE \"Other\" (a);");
+	path = test_build_db(nothing, "CREATE TABLE \"Other\" (a);");
 	buf_addf(&want,
 		 "'%s' is not a Catalyst database (no ContentType "
 		 "table)",
@@ -221,7 +146,7 @@ static void test_open_errors(void)
 	unlink(path);
 	free(path);
 
-	path = build_db(nothing, NULL);
+	path = test_build_db(nothing, NULL);
 	is_int(catalyst_db_open(&db, path), ERR_INVALID,
 	       "an empty file: ERR_INVALID");
 	ok(stat(path, &st) == 0 && st.st_size == 0,
@@ -229,7 +154,7 @@ static void test_open_errors(void)
 	unlink(path);
 	free(path);
 
-	path = build_db(nothing, "CREATE TABLE \"ContentType\" (\"id\", "
+	path = test_build_db(nothing, "CREATE TABLE \"ContentType\" (\"id\", "
 				 "\"name\", \"fields\");");
 	is_int(catalyst_db_open(&db, path), ERR_INVALID,
 	       "ContentType without websiteId: ERR_INVALID");
@@ -238,7 +163,7 @@ static void test_open_errors(void)
 	unlink(path);
 	free(path);
 
-	path = temp_path();
+	path = test_temp_path();
 	{
 		FILE *f = fopen(path, "w");
 
@@ -273,7 +198,7 @@ static void check_samples(struct seen *s)
 		const char *id;
 		size_t want;
 
-		fixture_path(&path, samples[i]);
+		test_fixture_path(&path, samples[i]);
 		if (jx_load_file(&doc, path.ptr) < 0) {
 			ok(0, "load %s: %s", samples[i], err_msg());
 			continue;
@@ -317,7 +242,7 @@ static void test_main_db(void)
 		{"bad_samename", "Twin Fields", "two fields are named 'title'"},
 	};
 	struct catalyst_db *db = NULL;
-	char *path = build_db(files, NULL);
+	char *path = test_build_db(files, NULL);
 	struct seen s;
 	json_t *websites = NULL, *form;
 	const struct finding *w;
@@ -481,7 +406,7 @@ static void test_later_schema(void)
 {
 	static const char *const files[] = {"later-schema.sql", NULL};
 	struct catalyst_db *db = NULL;
-	char *path = build_db(files, NULL);
+	char *path = test_build_db(files, NULL);
 	json_t *form, *extra;
 	struct seen s;
 	char *id = NULL;
@@ -546,7 +471,7 @@ static void test_minimal_schema(void)
 {
 	static const char *const nothing[] = {NULL};
 	struct catalyst_db *db = NULL;
-	char *path = build_db(
+	char *path = test_build_db(
 		nothing,
 		"CREATE TABLE \"ContentType\" (\"id\" TEXT PRIMARY KEY, "
 		"\"websiteId\" TEXT, \"name\" TEXT, \"fields\" TEXT);"
