@@ -190,7 +190,9 @@ static enum MHD_Result send_response(struct MHD_Connection *c,
 	if (res->action == HTTPD_DROP)
 		return MHD_NO;
 	if (!status_has_body(res->status)) {
-		buf_reset(&res->body);
+		/* MHD sends a 304's length but never its body. */
+		if (res->status != 304)
+			buf_reset(&res->body);
 		res->action = HTTPD_SEND;
 	}
 	if (res->action == HTTPD_TRUNCATE && res->truncate_at < res->body.len) {
@@ -419,6 +421,21 @@ void httpd_response_header(struct httpd_response *res, const char *name,
 	res->headers[res->headers_nr].name = xstrdup(name);
 	res->headers[res->headers_nr].value = xstrdup(value);
 	res->headers_nr++;
+}
+
+void httpd_response_header_del(struct httpd_response *res, const char *name)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < res->headers_nr; i++) {
+		if (strcasecmp(res->headers[i].name, name)) {
+			res->headers[j++] = res->headers[i];
+			continue;
+		}
+		free(res->headers[i].name);
+		free(res->headers[i].value);
+	}
+	res->headers_nr = j;
 }
 
 const char *httpd_response_get(const struct httpd_response *res,

@@ -69,8 +69,10 @@ struct httpd_response {
 	struct httpd_header *headers;
 	size_t headers_nr, headers_alloc;
 	/*
-	 * The body. Statuses 204 and 304 never carry one; for any other
-	 * status an empty body goes out as "Content-Length: 0".
+	 * The body. A 204 never carries one; for a 304, only the body's
+	 * length is sent (as Content-Length), so a 304 can carry the 200's
+	 * body to announce its length. For any other status an empty body
+	 * goes out as "Content-Length: 0".
 	 */
 	struct buf body;
 	enum httpd_action action;
@@ -115,6 +117,8 @@ const char *httpd_header(const struct httpd_request *req, const char *name);
 /* Adds a response header; both strings are copied. */
 void httpd_response_header(struct httpd_response *res, const char *name,
 			   const char *value);
+/* Removes every response header called name. */
+void httpd_response_header_del(struct httpd_response *res, const char *name);
 /* The value of a response header already set, or NULL. */
 const char *httpd_response_get(const struct httpd_response *res,
 			       const char *name);

@@ -51,12 +51,13 @@ static void seen_release(struct seen *s)
 static int collect(struct model_type *t, void *payload)
 {
 	struct seen *s = payload;
-	json_t *codes = json_array();
+	json_t *codes;
 	char both[2 * CANON_HASH_LEN + 2];
 
 	s->calls++;
 	if (s->stop_after && s->calls > s->stop_after)
 		return err_set(ERR_CONFLICT, "stop");
+	codes = json_array();
 	json_object_set_new(s->keys, t->row->id, json_string(t->key));
 	snprintf(both, sizeof(both), "%s/%s", t->content_hash, t->target_hash);
 	json_object_set_new(s->hashes, t->row->id, json_string(both));
