@@ -43,7 +43,7 @@ int model_open(struct model *m, struct catalyst_db *db, const char *website_id,
 	m->type_keys = json_object();
 	m->known_keys = json_object();
 	m->names = json_object();
-	ret = catalyst_db_each_type(db, website_id, collect_seed, &pass);
+	ret = catalyst_db_each_header(db, website_id, collect_seed, &pass);
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; persisted && i < pass.nr; i++) {

@@ -414,16 +414,28 @@ static long long column_time(sqlite3_stmt *st, int i,
 	}
 }
 
+/*
+ * The SELECT of the ContentType columns: ordered by createdAt then id and
+ * limited to a website (?1) when headers is set, with fields and settings
+ * left out so that the sort carries little; else one row by id (?1).
+ */
 static void build_select(struct buf *sql, const struct catalyst_db *db,
-			 int by_website)
+			 int headers, int by_website)
 {
 	buf_adds(sql, "SELECT ");
 	for (int i = 0; i < COL_NR; i++) {
+		int heavy = i == COL_FIELDS || i == COL_SETTINGS;
+
 		if (i)
 			buf_adds(sql, ", ");
-		buf_adds(sql, db->has[i] ? col_present[i] : "NULL");
+		buf_adds(sql, db->has[i] && !(headers && heavy) ? col_present[i]
+								: "NULL");
 	}
 	buf_adds(sql, " FROM \"ContentType\"");
+	if (!headers) {
+		buf_adds(sql, " WHERE \"id\" = ?1");
+		return;
+	}
 	if (by_website)
 		buf_adds(sql, " WHERE \"websiteId\" = ?1");
 	if (db->has[COL_CREATED_AT])
@@ -432,43 +444,52 @@ static void build_select(struct buf *sql, const struct catalyst_db *db,
 		buf_adds(sql, " ORDER BY \"id\"");
 }
 
-int catalyst_db_each_type(struct catalyst_db *db, const char *website_id,
-			  catalyst_row_fn fn, void *payload)
+static void fill_row(struct catalyst_row *row, sqlite3_stmt *st)
+{
+	enum catalyst_time_format created_fmt, updated_fmt;
+
+	row->id = column_strdup(st, COL_ID);
+	row->website_id = column_strdup(st, COL_WEBSITE_ID);
+	row->name = column_strdup(st, COL_NAME);
+	row->fields_json = column_strdup(st, COL_FIELDS);
+	row->settings_json = column_strdup(st, COL_SETTINGS);
+	row->key = column_strdup(st, COL_KEY);
+	row->plural_name = column_strdup(st, COL_PLURAL_NAME);
+	row->display_field = column_strdup(st, COL_DISPLAY_FIELD);
+	row->category = column_strdup(st, COL_CATEGORY);
+	row->created_ms = column_time(st, COL_CREATED_AT, &created_fmt);
+	row->updated_ms = column_time(st, COL_UPDATED_AT, &updated_fmt);
+	row->time_format = created_fmt != CATALYST_TIME_NULL ? created_fmt
+							     : updated_fmt;
+}
+
+static int prepare(struct catalyst_db *db, sqlite3_stmt **st, int headers,
+		   const char *website_id)
+{
+	struct buf sql = BUF_INIT;
+	int ret = 0;
+
+	build_select(&sql, db, headers, website_id != NULL);
+	if (sqlite3_prepare_v2(db->db, sql.ptr, (int)sql.len, st, NULL) !=
+		    SQLITE_OK ||
+	    (website_id && sqlite3_bind_text(*st, 1, website_id, -1,
+					     SQLITE_TRANSIENT) != SQLITE_OK))
+		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
+	buf_release(&sql);
+	return ret;
+}
+
+int catalyst_db_each_header(struct catalyst_db *db, const char *website_id,
+			    catalyst_row_fn fn, void *payload)
 {
 	struct catalyst_row row = {0};
-	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	int rc, ret = -1;
+	int rc, ret;
 
-	catalyst_row_release(&row);
-	build_select(&sql, db, website_id != NULL);
-	rc = sqlite3_prepare_v2(db->db, sql.ptr, (int)sql.len, &st, NULL);
-	if (rc != SQLITE_OK) {
-		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
+	if ((ret = prepare(db, &st, 1, website_id)) < 0)
 		goto out;
-	}
-	if (website_id && sqlite3_bind_text(st, 1, website_id, -1,
-					    SQLITE_TRANSIENT) != SQLITE_OK) {
-		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
-		goto out;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		enum catalyst_time_format created_fmt, updated_fmt;
-
-		row.id = column_strdup(st, COL_ID);
-		row.website_id = column_strdup(st, COL_WEBSITE_ID);
-		row.name = column_strdup(st, COL_NAME);
-		row.fields_json = column_strdup(st, COL_FIELDS);
-		row.settings_json = column_strdup(st, COL_SETTINGS);
-		row.key = column_strdup(st, COL_KEY);
-		row.plural_name = column_strdup(st, COL_PLURAL_NAME);
-		row.display_field = column_strdup(st, COL_DISPLAY_FIELD);
-		row.category = column_strdup(st, COL_CATEGORY);
-		row.created_ms = column_time(st, COL_CREATED_AT, &created_fmt);
-		row.updated_ms = column_time(st, COL_UPDATED_AT, &updated_fmt);
-		row.time_format = created_fmt != CATALYST_TIME_NULL
-					  ? created_fmt
-					  : updated_fmt;
+		fill_row(&row, st);
 		ret = fn(&row, payload);
 		catalyst_row_release(&row);
 		if (ret)
@@ -480,8 +501,70 @@ int catalyst_db_each_type(struct catalyst_db *db, const char *website_id,
 	}
 	ret = 0;
 out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+struct id_list {
+	char **ids;
+	size_t nr, alloc;
+};
+
+static int collect_id(const struct catalyst_row *row, void *payload)
+{
+	struct id_list *l = payload;
+
+	ALLOC_GROW(l->ids, l->nr + 1, l->alloc);
+	l->ids[l->nr++] = xstrdup(row->id ? row->id : "");
+	return 0;
+}
+
+/*
+ * The order comes from the light header query, then each row is read by
+ * its primary key: sorting whole rows would make SQLite carry every fields
+ * document through its sorter (and spill it to disk for large models).
+ */
+int catalyst_db_each_type(struct catalyst_db *db, const char *website_id,
+			  catalyst_row_fn fn, void *payload)
+{
+	struct catalyst_row row = {0};
+	struct id_list order = {0};
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	if ((ret = catalyst_db_each_header(db, website_id, collect_id,
+					   &order)) < 0)
+		goto out;
+	if ((ret = prepare(db, &st, 0, NULL)) < 0)
+		goto out;
+	for (size_t i = 0; i < order.nr; i++) {
+		sqlite3_reset(st);
+		if (sqlite3_bind_text(st, 1, order.ids[i], -1,
+				      SQLITE_STATIC) != SQLITE_OK) {
+			ret = db_error(db, ERR_GENERIC,
+				       "cannot read content types of");
+			goto out;
+		}
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			continue; /* deleted since the header query */
+		if (rc != SQLITE_ROW) {
+			ret = db_error(db, ERR_GENERIC,
+				       "cannot read content types of");
+			goto out;
+		}
+		fill_row(&row, st);
+		ret = fn(&row, payload);
+		catalyst_row_release(&row);
+		if (ret)
+			goto out;
+	}
+	ret = 0;
+out:
 	catalyst_row_release(&row);
 	sqlite3_finalize(st);
-	buf_release(&sql);
+	for (size_t i = 0; i < order.nr; i++)
+		free(order.ids[i]);
+	free(order.ids);
 	return ret;
 }

@@ -50,6 +50,15 @@ int catalyst_db_each_type(struct catalyst_db *db, const char *website_id,
 			  catalyst_row_fn fn, void *payload)
 	__attribute__((warn_unused_result));
 
+/*
+ * Like catalyst_db_each_type, but without reading the heavy columns: rows
+ * have fields_json and settings_json NULL. For passes that need only ids,
+ * names, keys and times.
+ */
+int catalyst_db_each_header(struct catalyst_db *db, const char *website_id,
+			    catalyst_row_fn fn, void *payload)
+	__attribute__((warn_unused_result));
+
 /* True when the ContentType table has the named column. */
 int catalyst_db_has_column(const struct catalyst_db *db, const char *column);
 
