@@ -10,6 +10,19 @@
 #include "testlib.h"
 #include "util/buf.h"
 
+const char *const test_samples[TEST_NR_SAMPLES] = {
+	"01-seed938-blog-post.json",
+	"02-seed938-author.json",
+	"03-seed938-product.json",
+	"04-seed938-project.json",
+	"05-seedtestdata938-seeded-blog-post.json",
+	"06-ui938-newcontenttype.json",
+	"07-ui938-author.json",
+	"08-ui938-article.json",
+	"09-ai938-blogpost.json",
+	"10-ai938-product.json",
+};
+
 void test_fixture_path(struct buf *b, const char *name)
 {
 	const char *dir = getenv("CS_FIXTURES");

@@ -6,6 +6,10 @@
 
 struct buf;
 
+/* The sample Catalyst rows under fixtures/catalyst/, 01 to 10. */
+extern const char *const test_samples[];
+#define TEST_NR_SAMPLES 10
+
 /* $CS_FIXTURES/catalyst/NAME into b (reset first). */
 void test_fixture_path(struct buf *b, const char *name);
 /* Appends the whole file to out; -1 when it cannot be read. */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "testlib.h"
 #include "core/catalyst_form.h"
 #include "core/findings.h"
 #include "util/buf.h"
@@ -9,27 +10,6 @@
 #include "util/jx.h"
 #include "util/xalloc.h"
 
-static const char *const samples[] = {
-	"01-seed938-blog-post.json",
-	"02-seed938-author.json",
-	"03-seed938-product.json",
-	"04-seed938-project.json",
-	"05-seedtestdata938-seeded-blog-post.json",
-	"06-ui938-newcontenttype.json",
-	"07-ui938-author.json",
-	"08-ui938-article.json",
-	"09-ai938-blogpost.json",
-	"10-ai938-product.json",
-};
-#define NR_SAMPLES (sizeof(samples) / sizeof(samples[0]))
-
-static void fixture_path(struct buf *b, const char *name)
-{
-	const char *dir = getenv("CS_FIXTURES");
-
-	buf_reset(b);
-	buf_addf(b, "%s/catalyst/%s", dir ? dir : "fixtures", name);
-}
 
 /*
  * A member by a dotted path ("fields.title.validation.maxLength"); a
@@ -118,7 +98,7 @@ static int load_sample(json_t **doc, struct catalyst_row *r, const char *file)
 	json_t *row;
 	int ret;
 
-	fixture_path(&path, file);
+	test_fixture_path(&path, file);
 	ret = jx_load_file(doc, path.ptr);
 	buf_release(&path);
 	if (ret < 0)
@@ -183,11 +163,11 @@ static int all_fields_clean(json_t *fields)
 	return 1;
 }
 
-static void test_samples(void)
+static void test_sample_rows(void)
 {
 	struct buf b = BUF_INIT;
 
-	for (size_t i = 0; i < NR_SAMPLES; i++) {
+	for (size_t i = 0; i < TEST_NR_SAMPLES; i++) {
 		struct findings f = FINDINGS_INIT;
 		struct catalyst_row r;
 		enum catalyst_fields_shape shape = 99;
@@ -195,8 +175,8 @@ static void test_samples(void)
 		size_t want;
 		int ret;
 
-		if (load_sample(&doc, &r, samples[i]) < 0) {
-			ok(0, "load %s: %s", samples[i], err_msg());
+		if (load_sample(&doc, &r, test_samples[i]) < 0) {
+			ok(0, "load %s: %s", test_samples[i], err_msg());
 			continue;
 		}
 		parsed = json_object_get(doc, "fields_parsed");
@@ -204,34 +184,34 @@ static void test_samples(void)
 					     : json_array_size(json_object_get(
 						       parsed, "fields"));
 		ret = catalyst_form_from_row(&form, &shape, &r, &f);
-		is_int(ret, 0, "%s normalizes", samples[i]);
+		is_int(ret, 0, "%s normalizes", test_samples[i]);
 		if (ret < 0)
 			diag("%s", err_msg());
 		is_int(json_object_size(json_object_get(form, "fields")), want,
-		       "%s has %zu fields", samples[i], want);
+		       "%s has %zu fields", test_samples[i], want);
 		is_int(shape,
 		       i < 5 ? CATALYST_SHAPE_ARRAY : CATALYST_SHAPE_OBJECT,
-		       "%s has the shape of its era", samples[i]);
+		       "%s has the shape of its era", test_samples[i]);
 		ok(all_fields_complete(json_object_get(form, "fields")),
 		   "%s: every field has required and order, and no name",
-		   samples[i]);
+		   test_samples[i]);
 		ok(all_fields_clean(json_object_get(form, "fields")),
-		   "%s: seed keys moved, options are objects", samples[i]);
+		   "%s: seed keys moved, options are objects", test_samples[i]);
 		ok(json_is_object(json_object_get(form, "relationships")),
-		   "%s: relationships is an object", samples[i]);
+		   "%s: relationships is an object", test_samples[i]);
 		is_str(at_str(form, "category"), "component",
-		       "%s: category defaults to component", samples[i]);
-		is_str(at_str(form, "id"), r.id, "%s: id", samples[i]);
+		       "%s: category defaults to component", test_samples[i]);
+		is_str(at_str(form, "id"), r.id, "%s: id", test_samples[i]);
 		is_str(at_str(form, "websiteId"), r.website_id, "%s: websiteId",
-		       samples[i]);
-		is_str(at_str(form, "name"), r.name, "%s: name", samples[i]);
-		is_int(f.nr, 0, "%s: no warnings", samples[i]);
+		       test_samples[i]);
+		is_str(at_str(form, "name"), r.name, "%s: name", test_samples[i]);
+		is_int(f.nr, 0, "%s: no warnings", test_samples[i]);
 		for (size_t k = 0; k < f.nr; k++)
 			diag("%s %s %s", f.items[k].code, f.items[k].path,
 			     f.items[k].message);
 		ok(!json_object_get(form, "createdAt") &&
 			   !json_object_get(form, "updatedAt"),
-		   "%s: timestamps are not part of the form", samples[i]);
+		   "%s: timestamps are not part of the form", test_samples[i]);
 
 		switch (i) {
 		case 0:
@@ -771,7 +751,7 @@ static void test_time(void)
 int main(void)
 {
 	plan_lazy();
-	test_samples();
+	test_sample_rows();
 	test_shapes_equal();
 	test_errors();
 	test_warnings();

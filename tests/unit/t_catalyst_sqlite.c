@@ -15,19 +15,6 @@
 #include "util/jx.h"
 #include "util/xalloc.h"
 
-static const char *const samples[] = {
-	"01-seed938-blog-post.json",
-	"02-seed938-author.json",
-	"03-seed938-product.json",
-	"04-seed938-project.json",
-	"05-seedtestdata938-seeded-blog-post.json",
-	"06-ui938-newcontenttype.json",
-	"07-ui938-author.json",
-	"08-ui938-article.json",
-	"09-ai938-blogpost.json",
-	"10-ai938-product.json",
-};
-#define NR_SAMPLES (sizeof(samples) / sizeof(samples[0]))
 
 static int has_str(const char *hay, const char *needle)
 {
@@ -193,14 +180,14 @@ static void check_samples(struct seen *s)
 {
 	struct buf path = BUF_INIT;
 
-	for (size_t i = 0; i < NR_SAMPLES; i++) {
+	for (size_t i = 0; i < TEST_NR_SAMPLES; i++) {
 		json_t *doc = NULL, *parsed, *form;
 		const char *id;
 		size_t want;
 
-		test_fixture_path(&path, samples[i]);
+		test_fixture_path(&path, test_samples[i]);
 		if (jx_load_file(&doc, path.ptr) < 0) {
-			ok(0, "load %s: %s", samples[i], err_msg());
+			ok(0, "load %s: %s", test_samples[i], err_msg());
 			continue;
 		}
 		id = jx_str(json_object_get(doc, "row"), "id");
@@ -209,18 +196,18 @@ static void check_samples(struct seen *s)
 					     : json_array_size(json_object_get(
 						       parsed, "fields"));
 		form = json_object_get(s->forms, id);
-		ok(form, "%s normalizes from the database", samples[i]);
+		ok(form, "%s normalizes from the database", test_samples[i]);
 		is_int(json_object_size(json_object_get(form, "fields")), want,
-		       "%s: %zu fields", samples[i], want);
+		       "%s: %zu fields", test_samples[i], want);
 		is_int(row_int(s, id, "created"),
 		       json_integer_value(json_object_get(
 			       json_object_get(doc, "row"), "createdAt")),
-		       "%s: createdAt as INTEGER ms", samples[i]);
+		       "%s: createdAt as INTEGER ms", test_samples[i]);
 		is_int(row_int(s, id, "format"), CATALYST_TIME_MILLIS,
-		       "%s: MILLIS format", samples[i]);
+		       "%s: MILLIS format", test_samples[i]);
 		is_int(row_int(s, id, "shape"),
 		       i < 5 ? CATALYST_SHAPE_ARRAY : CATALYST_SHAPE_OBJECT,
-		       "%s: shape", samples[i]);
+		       "%s: shape", test_samples[i]);
 		json_decref(doc);
 	}
 	buf_release(&path);
