@@ -816,91 +816,21 @@ out:
 	return ret;
 }
 
-/* Parses exactly n digits at *p into *v and advances *p. */
-static int take_digits(const char **p, int n, int *v)
-{
-	int x = 0;
-
-	for (int i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		x = x * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*v = x;
-	return 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30,
-				   31, 31, 30, 31, 30, 31};
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return days[m - 1];
-}
-
-/* "YYYY-MM-DD?HH:MM:SS[.fff...]" and a zone, sep being ' ' or 'T'. */
+/*
+ * "YYYY-MM-DD HH:MM:SS[.fff]" (SQL) or "YYYY-MM-DDTHH:MM:SS[.fff]" with an
+ * optional zone (ISO 8601): seconds are required, as both writers put them.
+ */
 static long long parse_datetime(const char *s, enum catalyst_time_format *fmt)
 {
-	int y, mo, d, h, mi, sec, ms = 0, oh = 0, om = 0, sign = 0;
-	long long days, total;
+	long long ms;
+	unsigned parts;
 
-	if (take_digits(&s, 4, &y) || *s++ != '-' || take_digits(&s, 2, &mo) ||
-	    *s++ != '-' || take_digits(&s, 2, &d))
+	if (time_parse_iso(s, &ms, &parts) < 0 || !(parts & TIME_HAS_SECONDS) ||
+	    ms < 0)
 		return -1;
-	if (*s == 'T' || *s == 't')
-		*fmt = CATALYST_TIME_ISO;
-	else if (*s == ' ')
-		*fmt = CATALYST_TIME_SQL;
-	else
-		return -1;
-	s++;
-	if (take_digits(&s, 2, &h) || *s++ != ':' || take_digits(&s, 2, &mi) ||
-	    *s++ != ':' || take_digits(&s, 2, &sec))
-		return -1;
-	if (*s == '.' || *s == ',') {
-		int digits = 0;
-
-		s++;
-		while (*s >= '0' && *s <= '9') {
-			if (digits < 3)
-				ms = ms * 10 + (*s - '0');
-			digits++;
-			s++;
-		}
-		if (!digits || digits > 9)
-			return -1;
-		for (; digits < 3; digits++)
-			ms *= 10;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		*fmt = CATALYST_TIME_ISO;
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		*fmt = CATALYST_TIME_ISO;
-		sign = *s++ == '-' ? -1 : 1;
-		if (take_digits(&s, 2, &oh))
-			return -1;
-		if (*s == ':') {
-			s++;
-			if (take_digits(&s, 2, &om))
-				return -1;
-		} else if (*s && take_digits(&s, 2, &om)) {
-			return -1;
-		}
-	}
-	if (*s)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
-	    mi > 59 || sec > 59 || oh > 23 || om > 59)
-		return -1;
-	days = time_days_from_civil(y, (unsigned)mo, (unsigned)d);
-	total = ((days * 24 + h) * 60 + mi) * 60 + sec;
-	total -= sign * (oh * 3600LL + om * 60LL);
-	total = total * 1000 + ms;
-	return total < 0 ? -1 : total;
+	*fmt = parts & (TIME_T_SEPARATOR | TIME_HAS_ZONE) ? CATALYST_TIME_ISO
+							   : CATALYST_TIME_SQL;
+	return ms;
 }
 
 long long catalyst_parse_time(const char *text, enum catalyst_time_format *fmt)

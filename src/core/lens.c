@@ -187,120 +187,6 @@ static void map_boolean(json_t *dst, const struct field_in *f,
 	set_str(dst, "type", "boolean");
 }
 
-/* Reads exactly n decimal digits at *p. */
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : mdays[m - 1];
-}
-
-/*
- * Parses "YYYY-MM-DD", optionally followed by "T" (or a space) "HH:MM",
- * ":SS", a fraction and "Z" or an offset "+HH:MM" / "+HHMM". A date or time
- * without an offset is taken as UTC. Sets milliseconds since the epoch.
- */
-static int parse_date(const char *s, long long *ms_out)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, oh = 0, om = 0;
-	int sign = 0;
-	long long days;
-
-	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
-	    *s++ != '-' || digits(&s, 2, &d))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
-		return -1;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
-		s++;
-		if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
-			return -1;
-		if (*s == ':') {
-			s++;
-			if (digits(&s, 2, &sec))
-				return -1;
-			if (*s == '.' || *s == ',') {
-				int scale = 100;
-
-				s++;
-				if (*s < '0' || *s > '9')
-					return -1;
-				for (; *s >= '0' && *s <= '9'; s++) {
-					ms += (*s - '0') * scale;
-					scale /= 10;
-				}
-			}
-		}
-		if (h > 23 || mi > 59 || sec > 59)
-			return -1;
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-		} else if (*s == '+' || *s == '-') {
-			sign = *s++ == '+' ? 1 : -1;
-			if (digits(&s, 2, &oh))
-				return -1;
-			if (*s == ':')
-				s++;
-			if (digits(&s, 2, &om) || oh > 23 || om > 59)
-				return -1;
-		}
-	}
-	if (*s)
-		return -1;
-	days = time_days_from_civil(y, (unsigned)mo, (unsigned)d);
-	*ms_out = ((days * 86400 + h * 3600 + mi * 60 + sec) -
-		   sign * (oh * 3600 + om * 60)) *
-			  1000 +
-		  ms;
-	return 0;
-}
-
-/* Appends ms since the epoch as "YYYY-MM-DDTHH:MM:SS[.mmm]Z". */
-static int format_utc(struct buf *out, long long ms)
-{
-	long long secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	long long days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-	long long sod = secs - days * 86400, z, era, y;
-	unsigned doe, yoe, doy, mp, d, m;
-	int frac = (int)(ms - secs * 1000);
-
-	/* civil from days (the inverse of time_days_from_civil) */
-	z = days + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (long long)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	if (y < 0 || y > 9999)
-		return -1;
-	buf_addf(out, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", y, m, d,
-		 sod / 3600, sod / 60 % 60, sod % 60);
-	if (frac)
-		buf_addf(out, ".%03d", frac);
-	buf_addch(out, 'Z');
-	return 0;
-}
-
 /* A bound that is not a date is not sent; validation stage 1 reports it. */
 static void copy_date(json_t *dst, const char *to, const struct field_in *f,
 		      const char *from)
@@ -313,10 +199,10 @@ static void copy_date(json_t *dst, const char *to, const struct field_in *f,
 	if (!v || json_is_null(v) ||
 	    (json_is_string(v) && !json_string_length(v)))
 		return;
-	if (json_is_string(v) && !parse_date(json_string_value(v), &ms))
-		bad = format_utc(&iso, ms);
+	if (json_is_string(v) && !time_parse_iso(json_string_value(v), &ms, NULL))
+		bad = time_format_utc(&iso, ms);
 	else if (json_is_integer(v))
-		bad = format_utc(&iso, json_integer_value(v));
+		bad = time_format_utc(&iso, json_integer_value(v));
 	if (!bad)
 		set_str(dst, to, iso.ptr);
 	buf_release(&iso);

@@ -247,120 +247,22 @@ static int is_hex(int ch)
 }
 
 /* Reads n digits at s into *out; 0 when they are not all digits. */
-static int read_digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
-/*
- * Parses "HH:MM[:SS[.fff...]]" followed by an optional zone "Z", "+HH:MM"
- * or "+HHMM" at *sp. Stores seconds since midnight (shifted by the zone to
- * UTC) and milliseconds; advances *sp.
- */
-static int parse_clock(const char **sp, long long *secs, int *ms,
-		       int need_seconds)
-{
-	const char *s = *sp;
-	int hh, mi, ss = 0, zh, zm;
-	long long off = 0;
-
-	*ms = 0;
-	if (!read_digits(s, 2, &hh) || s[2] != ':' ||
-	    !read_digits(s + 3, 2, &mi))
-		return 0;
-	s += 5;
-	if (*s == ':') {
-		if (!read_digits(s + 1, 2, &ss))
-			return 0;
-		s += 3;
-		if (*s == '.') {
-			int digits = 0, scale = 100;
-
-			for (s++; is_digit((unsigned char)*s); s++, digits++) {
-				*ms += (*s - '0') * scale;
-				scale /= 10;
-			}
-			if (!digits)
-				return 0;
-		}
-	} else if (need_seconds) {
-		return 0;
-	}
-	if (hh > 23 || mi > 59 || ss > 60)
-		return 0;
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		int sign = *s == '-' ? -1 : 1;
-
-		if (!read_digits(s + 1, 2, &zh))
-			return 0;
-		if (s[3] == ':' && read_digits(s + 4, 2, &zm))
-			s += 6;
-		else if (read_digits(s + 3, 2, &zm))
-			s += 5;
-		else
-			return 0;
-		if (zh > 23 || zm > 59)
-			return 0;
-		off = sign * (zh * 3600LL + zm * 60LL);
-	}
-	*secs = hh * 3600LL + mi * 60LL + ss - off;
-	*sp = s;
-	return 1;
-}
-
-static int parse_ymd(const char *s, int *y, int *m, int *d)
-{
-	if (!read_digits(s, 4, y) || s[4] != '-' || !read_digits(s + 5, 2, m) ||
-	    s[7] != '-' || !read_digits(s + 8, 2, d))
-		return 0;
-	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
-}
-
 /*
  * A Catalyst date ("2024-01-01", "2024-01-01T10:00:00Z", "2024-01-01
  * 10:00") as milliseconds since the epoch. Returns 0 when s is none.
  */
 static int parse_catalyst_date(const char *s, long long *out)
 {
-	long long secs = 0;
-	int y, m, d, ms = 0;
-
-	if (!parse_ymd(s, &y, &m, &d))
-		return 0;
-	s += 10;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
-		s++;
-		if (!parse_clock(&s, &secs, &ms, 0))
-			return 0;
-	}
-	if (*s)
-		return 0;
-	*out = (time_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
-		secs) * 1000 +
-	       ms;
-	return 1;
+	return time_parse_iso(s, out, NULL) == 0;
 }
 
 /* An ISO 8601 date-time string as the service takes it ("...T...Z"). */
 static int is_iso_datetime(const char *s)
 {
-	long long secs;
-	int y, m, d, ms;
+	long long ms;
+	unsigned parts;
 
-	if (!parse_ymd(s, &y, &m, &d) || (s[10] != 'T' && s[10] != 't'))
-		return 0;
-	s += 11;
-	return parse_clock(&s, &secs, &ms, 0) && !*s;
+	return !time_parse_iso(s, &ms, &parts) && (parts & TIME_T_SEPARATOR);
 }
 
 /* ------------------------------------------------------------------ */
