@@ -26,6 +26,7 @@
 #include "util/httpd.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "util/banned.h"
 
 struct httpd {
 	struct MHD_Daemon *daemon;
@@ -201,9 +202,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c,
 
 		p->len = res->truncate_at;
 		p->data = buf_detach(&res->body, NULL);
-		mr = MHD_create_response_from_callback(total, 4096,
-						       partial_read, p,
-						       partial_free);
+		mr = MHD_create_response_from_callback(
+			total, 4096, partial_read, p, partial_free);
 		if (!mr) {
 			partial_free(p);
 			return MHD_NO;
@@ -235,7 +235,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c,
 static enum MHD_Result run_handler(struct httpd *h, struct MHD_Connection *c,
 				   const char *method, struct conn_req *r)
 {
-	struct header_list hl = { NULL, 0, 0 };
+	struct header_list hl = {NULL, 0, 0};
 	struct httpd_request req;
 	struct httpd_response res;
 	char *path;
@@ -282,7 +282,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
 	(void)url;
 	(void)version;
 	if (!r) {
-		/* Only when the URI log callback did not run: never expected. */
+		/* Only when the URI log callback did not run: never expected.
+		 */
 		r = uri_log_cb(NULL, url, c);
 		*con_cls = r;
 	}
@@ -290,8 +291,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
 		const char *cl;
 
 		r->started = 1;
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(
+			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl) {
 			char *end;
 			unsigned long long n;
@@ -333,8 +334,9 @@ static int resolve(struct sockaddr_storage *ss, socklen_t *len_out,
 	snprintf(service, sizeof(service), "%d", port);
 	rc = getaddrinfo(host, service, &hints, &res);
 	if (rc || !res)
-		return err_set(ERR_INVALID, "cannot resolve listen address '%s': %s",
-			       host, gai_strerror(rc));
+		return err_set(ERR_INVALID,
+			       "cannot resolve listen address '%s': %s", host,
+			       gai_strerror(rc));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len_out = res->ai_addrlen;
 	freeaddrinfo(res);
@@ -472,13 +474,15 @@ int httpd_unescape(struct buf *out, const char *s, size_t n, int plus_space)
 			continue;
 		}
 		if (i + 2 >= n)
-			return err_set(ERR_INVALID, "bad percent escape in '%.*s'",
-				       (int)n, s);
+			return err_set(ERR_INVALID,
+				       "bad percent escape in '%.*s'", (int)n,
+				       s);
 		hi = hexval((unsigned char)s[i + 1]);
 		lo = hexval((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0 || (!hi && !lo))
-			return err_set(ERR_INVALID, "bad percent escape in '%.*s'",
-				       (int)n, s);
+			return err_set(ERR_INVALID,
+				       "bad percent escape in '%.*s'", (int)n,
+				       s);
 		buf_addch(out, hi * 16 + lo);
 		i += 2;
 	}
@@ -504,11 +508,11 @@ void httpd_escape(struct buf *out, const char *s)
 	}
 }
 
-static const char *const day_names[] = { "Sun", "Mon", "Tue", "Wed",
-					  "Thu", "Fri", "Sat" };
-static const char *const month_names[] = { "Jan", "Feb", "Mar", "Apr",
-					    "May", "Jun", "Jul", "Aug",
-					    "Sep", "Oct", "Nov", "Dec" };
+static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed",
+					"Thu", "Fri", "Sat"};
+static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr",
+					  "May", "Jun", "Jul", "Aug",
+					  "Sep", "Oct", "Nov", "Dec"};
 
 void httpd_format_date(struct buf *out, long long ms)
 {
@@ -527,7 +531,7 @@ int httpd_parse_date(long long *ms_out, const char *text)
 	static const char *const forms[] = {
 		"%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
 		"%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
-		"%a %b %e %H:%M:%S %Y",      /* asctime */
+		"%a %b %e %H:%M:%S %Y",	     /* asctime */
 	};
 
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {

@@ -60,8 +60,8 @@ struct httpd_request {
 
 enum httpd_action {
 	HTTPD_SEND = 0, /* send the response as it is */
-	HTTPD_DROP,     /* close the connection without a response */
-	HTTPD_TRUNCATE  /* announce the full length, send truncate_at, close */
+	HTTPD_DROP,	/* close the connection without a response */
+	HTTPD_TRUNCATE	/* announce the full length, send truncate_at, close */
 };
 
 struct httpd_response {
@@ -88,13 +88,16 @@ typedef void (*httpd_handler_fn)(const struct httpd_request *req,
 				 struct httpd_response *res, void *payload);
 
 struct httpd_options {
-	const char *listen;   /* numeric address or host name */
-	int port;             /* 0 picks a free port */
-	size_t max_body;      /* larger bodies set body_too_large */
+	const char *listen;    /* numeric address or host name */
+	int port;	       /* 0 picks a free port */
+	size_t max_body;       /* larger bodies set body_too_large */
 	unsigned idle_timeout; /* seconds before an idle connection closes */
 };
 
-#define HTTPD_OPTIONS_INIT { "127.0.0.1", 0, 32u << 20, 60 }
+#define HTTPD_OPTIONS_INIT                                                     \
+	{                                                                      \
+		"127.0.0.1", 0, 32u << 20, 60                                  \
+	}
 
 /*
  * Starts serving in background threads. *out is owned by the caller and
@@ -132,7 +135,8 @@ int httpd_unescape(struct buf *out, const char *s, size_t n, int plus_space)
 	__attribute__((warn_unused_result));
 /* Appends s percent-encoded as a path segment (RFC 3986 unreserved kept). */
 void httpd_escape(struct buf *out, const char *s);
-/* Appends ms since the epoch as an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+/* Appends ms since the epoch as an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT").
+ */
 void httpd_format_date(struct buf *out, long long ms);
 /*
  * Parses an HTTP date (IMF-fixdate, RFC 850 or asctime form). Returns 0 and
