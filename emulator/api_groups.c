@@ -9,20 +9,11 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define JSON_CTYPE "application/json; charset=utf-8"
 
 static void not_found(struct call *c, const char *key)
 {
 	reply_problem(c, 404, "NotFound", NULL,
 		      "The property group '%s' does not exist.", key);
-}
-
-static void reply_res(struct call *c, int status, struct res *r)
-{
-	const struct buf *f =
-		res_form(r, c->version == EMU_P3 ? FORM_P3 : FORM_V1);
-
-	reply_raw(c, status, JSON_CTYPE, f->ptr, f->len);
 }
 
 static int refuse_system(struct call *c, const struct res *r)
@@ -187,14 +178,7 @@ static void groups_patch(struct call *c, const char *key)
 			    c->now_ms, 0);
 		emu_persist(e);
 	}
-	if (c->version == EMU_V1 && !prefer) {
-		reply_empty(c, 204);
-	} else {
-		reply_res(c, 200, r);
-		if (prefer)
-			reply_header(c, "Preference-Applied",
-				     "return=representation");
-	}
+	reply_written(c, r, c->version == EMU_P3 || prefer, prefer);
 	reply_validators(c, r->etag, r->modified_ms);
 out:
 	json_decref(body);
@@ -218,14 +202,7 @@ static void groups_delete(struct call *c, const char *key)
 	}
 	if (call_check_preconditions(c, r) < 0 || refuse_system(c, r) < 0)
 		return;
-	if (prefer || c->version == EMU_P3) {
-		reply_res(c, 200, r);
-		if (prefer)
-			reply_header(c, "Preference-Applied",
-				     "return=representation");
-	} else {
-		reply_empty(c, 204);
-	}
+	reply_written(c, r, prefer || c->version == EMU_P3, prefer);
 	res_free(rmap_take(&e->model.groups, key));
 	emu_persist(e);
 }

@@ -16,7 +16,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define JSON_CTYPE "application/json; charset=utf-8"
 
 static const char *const sections[] = {"contentTypes", "propertyGroups",
 				       "displayTemplates", "locales", NULL};

@@ -12,7 +12,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define JSON_CTYPE "application/json; charset=utf-8"
 
 static void not_found(struct call *c, const char *key)
 {
@@ -23,13 +22,6 @@ static void not_found(struct call *c, const char *key)
 static enum res_form form_of(const struct call *c)
 {
 	return c->version == EMU_P3 ? FORM_P3 : FORM_V1;
-}
-
-static void reply_res(struct call *c, int status, struct res *r)
-{
-	const struct buf *f = res_form(r, form_of(c));
-
-	reply_raw(c, status, JSON_CTYPE, f->ptr, f->len);
 }
 
 static void reply_doc(struct call *c, int status, const json_t *doc)
@@ -336,14 +328,7 @@ static void types_patch(struct call *c, const char *key, const char *editor)
 			    c->now_ms, e->faults.stale_read_ms);
 		emu_persist(e);
 	}
-	if (c->version == EMU_V1 && !prefer && !editor) {
-		reply_empty(c, 204);
-	} else {
-		reply_res(c, 200, r);
-		if (prefer)
-			reply_header(c, "Preference-Applied",
-				     "return=representation");
-	}
+	reply_written(c, r, c->version == EMU_P3 || prefer || editor, prefer);
 	reply_validators(c, r->etag, r->modified_ms);
 out:
 	json_decref(body);
@@ -398,14 +383,8 @@ static void types_delete(struct call *c, const char *key, int editor)
 			return;
 		}
 	}
-	if (!editor && (prefer || c->version == EMU_P3)) {
-		reply_res(c, 200, r);
-		if (prefer)
-			reply_header(c, "Preference-Applied",
-				     "return=representation");
-	} else {
-		reply_empty(c, 204);
-	}
+	reply_written(c, r, !editor && (prefer || c->version == EMU_P3),
+		      prefer);
 	model_prune_ghosts(m, time_mono_ms());
 	drop_ghost(m, key);
 	r = rmap_take(&m->types, key);

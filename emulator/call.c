@@ -383,3 +383,22 @@ const char *call_user(const struct call *c)
 {
 	return c->client ? c->client : "api";
 }
+
+void reply_res(struct call *c, int status, struct res *r)
+{
+	const struct buf *f =
+		res_form(r, c->version == EMU_P3 ? FORM_P3 : FORM_V1);
+
+	reply_raw(c, status, JSON_CTYPE, f->ptr, f->len);
+}
+
+void reply_written(struct call *c, struct res *r, int with_body, int prefer)
+{
+	if (!with_body) {
+		reply_empty(c, 204);
+		return;
+	}
+	reply_res(c, 200, r);
+	if (prefer)
+		reply_header(c, "Preference-Applied", "return=representation");
+}

@@ -12,7 +12,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define JSON_CTYPE "application/json; charset=utf-8"
 #define EDITOR_USER "editor@example.com"
 
 static void no_route(struct call *c)

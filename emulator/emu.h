@@ -172,6 +172,17 @@ int call_not_modified(const struct call *c, const char *etag, long long ms);
 int call_query_has(const struct call *c, const char *name, const char *value);
 /* Sets ETag and Last-Modified. */
 void reply_validators(struct call *c, const char *etag, long long ms);
+/* The media type of every JSON body the emulator sends. */
+#define JSON_CTYPE "application/json; charset=utf-8"
+
+/* Answers with r in the form of the call's API version. */
+void reply_res(struct call *c, int status, struct res *r);
+/*
+ * Answers a successful write of r: 200 with r when with_body (adding
+ * Preference-Applied when the client asked for the representation with
+ * prefer), else 204 with no body.
+ */
+void reply_written(struct call *c, struct res *r, int with_body, int prefer);
 /* "2025-..." for now, into a buffer. */
 void call_now_iso(const struct call *c, struct buf *out);
 /* The user that writes appear from (the client id). */
