@@ -547,6 +547,15 @@ static void check_enum(struct vstate *s, const json_t *p, const char *t,
 	}
 }
 
+/* A member that is set to something other than null or []. */
+static int has_list_items(const json_t *p, const char *key)
+{
+	const json_t *v = json_object_get(p, key);
+
+	return v && !json_is_null(v) &&
+	       !(json_is_array(v) && json_array_size(v) == 0);
+}
+
 static void check_prop(struct vstate *s, const char *name, const json_t *p,
 		       const char *path, const char *base_type, int is_item)
 {
@@ -731,12 +740,16 @@ static void check_prop(struct vstate *s, const char *name, const json_t *p,
 	}
 
 	/* references */
+	/*
+	 * An empty list is what the server itself fills in on references,
+	 * so it stays harmless when the property changes to another type.
+	 */
 	if (t && !is_ref_type(t)) {
-		if (json_object_get(p, "allowedTypes"))
+		if (has_list_items(p, "allowedTypes"))
 			errs_add(s->errs, at(s, path, "allowedTypes"),
 				 "'allowedTypes' is only allowed for content "
 				 "and contentReference properties.");
-		if (json_object_get(p, "restrictedTypes"))
+		if (has_list_items(p, "restrictedTypes"))
 			errs_add(s->errs, at(s, path, "restrictedTypes"),
 				 "'restrictedTypes' is only allowed for "
 				 "content and contentReference properties.");

@@ -256,6 +256,15 @@ test_expect_success 'changing a type, an item type, localizing, indexingType are
 	done
 '
 
+test_expect_success 'a reference may change type without clearing the lists the server filled' '
+	code=$(create_type Teaser _component "{\"link\":{\"type\":\"contentReference\"}}") &&
+	expect_status "$code" 201 &&
+	req GET /_cms/v1/contenttypes/Teaser >/dev/null &&
+	code=$(patch_type Teaser -H "cms-ignore-data-loss-warnings: true" -d "{\"properties\":{\"link\":{\"type\":\"string\"}}}") &&
+	expect_status "$code" 204 &&
+	req GET /_cms/v1/contenttypes/Teaser >/dev/null && json ".properties.link.type == \"string\""
+'
+
 test_expect_success 'cms-ignore-data-loss-warnings: true (any case) applies it' '
 	code=$(patch_type Article -H "cms-ignore-data-loss-warnings: True" -d "{\"properties\":{\"sub\":null}}") &&
 	expect_status "$code" 204 &&
