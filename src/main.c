@@ -12,10 +12,20 @@
 #include "util/log.h"
 
 const struct command commands[] = {
+	{ "init", cmd_init,
+	  "set up the state store and change capture in Catalyst" },
+	{ "status", cmd_status,
+	  "show each type's key, head, branches and sync state" },
 	{ "validate", cmd_validate,
 	  "check the Catalyst model against Catalyst's and Optimizely's rules" },
 	{ "export", cmd_export,
 	  "print the content types as Optimizely (or Catalyst) documents" },
+	{ "diff", cmd_diff, "show what changed between two versions" },
+	{ "log", cmd_log, "list the versions of a content type" },
+	{ "show", cmd_show, "show one version of a content type" },
+	{ "record", cmd_record,
+	  "record an edit (AI or UI) and write it to Catalyst" },
+	{ "map", cmd_map, "bind a content type to an existing remote key" },
 	{ "help", cmd_help, "show help for catalyst-sync or a command" },
 	{ NULL, NULL, NULL }
 };

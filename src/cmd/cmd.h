@@ -78,9 +78,60 @@ typedef int (*ctx_type_fn)(struct model_type *t, const json_t *website,
 int ctx_each_type(struct ctx *ctx, const char *type_spec, ctx_type_fn fn,
 		  void *payload) __attribute__((warn_unused_result));
 
+/*
+ * Opens the configured state store (sync.state.storage, with its
+ * durability). Without create, a missing store is ERR_NOTFOUND with a
+ * message that says to run 'catalyst-sync init'.
+ */
+struct store;
+int ctx_open_store(struct ctx *ctx, int create, struct store **out)
+	__attribute__((warn_unused_result));
+
+/* The configured Catalyst database's path (borrowed), or ERR_USAGE saying
+ * how to give one. */
+int ctx_database(struct ctx *ctx, const char **path_out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Opens the state store (which must exist) and the Catalyst database
+ * read-write, and brings the version history up to date (history_sync:
+ * unfinished intents, the changelog, a scan when the triggers are
+ * missing). The caller closes both.
+ */
+struct capture;
+int ctx_open_history(struct ctx *ctx, struct store **s_out,
+		     struct capture **c_out) __attribute__((warn_unused_result));
+
+/* A content type named on the command line, resolved. */
+struct ctx_type {
+	char *id;         /* the Catalyst id */
+	char *website_id;
+	char *name;       /* may be NULL for a type known only by history */
+	char *key;        /* its Optimizely key (persisted, else generated) */
+	int in_catalyst;  /* 0: deleted in Catalyst, known from the history */
+};
+void ctx_type_release(struct ctx_type *t);
+
+/*
+ * Resolves spec (a key, an id, or a name unique in its website) among the
+ * websites to work on, using the persisted keys of store (may be NULL).
+ * A type deleted in Catalyst is still found by its id or persisted key
+ * when store has its history. ERR_NOTFOUND, or ERR_INVALID when spec is
+ * ambiguous. out is released with ctx_type_release.
+ */
+int ctx_find_type(struct ctx *ctx, struct store *store, const char *spec,
+		  struct ctx_type *out) __attribute__((warn_unused_result));
+
 int cmd_help(int argc, char **argv, struct ctx *ctx);
 int cmd_validate(int argc, char **argv, struct ctx *ctx);
 int cmd_export(int argc, char **argv, struct ctx *ctx);
+int cmd_init(int argc, char **argv, struct ctx *ctx);
+int cmd_record(int argc, char **argv, struct ctx *ctx);
+int cmd_log(int argc, char **argv, struct ctx *ctx);
+int cmd_show(int argc, char **argv, struct ctx *ctx);
+int cmd_diff(int argc, char **argv, struct ctx *ctx);
+int cmd_status(int argc, char **argv, struct ctx *ctx);
+int cmd_map(int argc, char **argv, struct ctx *ctx);
 
 struct command {
 	const char *name;

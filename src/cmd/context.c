@@ -8,6 +8,10 @@
 #include "cmd/cmd.h"
 #include "core/model.h"
 #include "source/catalyst_sqlite.h"
+#include "core/history.h"
+#include "source/capture.h"
+#include "store/store.h"
+#include "util/jx.h"
 #include "util/xalloc.h"
 #include "util/config.h"
 #include "util/err.h"
@@ -186,11 +190,241 @@ static int visit_type(struct model_type *t, void *payload)
 	return v->fn(t, v->website, v->payload);
 }
 
+int ctx_open_store(struct ctx *ctx, int create, struct store **out)
+{
+	struct config *c;
+	struct store_options opt = { 0 };
+	int ret;
+
+	*out = NULL;
+	if ((ret = ctx_config(ctx, &c)) < 0)
+		return ret;
+	opt.create = create;
+	opt.durable = c->durability && !strcmp(c->durability, "full");
+	return store_open(out, c->state_storage, &opt);
+}
+
+int ctx_database(struct ctx *ctx, const char **path_out)
+{
+	struct config *c;
+	int ret;
+
+	*path_out = NULL;
+	if ((ret = ctx_config(ctx, &c)) < 0)
+		return ret;
+	if (!c->database)
+		return err_set(ERR_USAGE,
+			       "no Catalyst database given; use --database "
+			       "PATH, DATABASE_PATH or source.database in the "
+			       "configuration");
+	*path_out = c->database;
+	return 0;
+}
+
+int ctx_open_history(struct ctx *ctx, struct store **s_out,
+		     struct capture **c_out)
+{
+	const char *path;
+	int ret;
+
+	*s_out = NULL;
+	*c_out = NULL;
+	if ((ret = ctx_database(ctx, &path)) < 0)
+		return ret;
+	if ((ret = ctx_open_store(ctx, 0, s_out)) < 0)
+		return ret;
+	if ((ret = capture_open(c_out, path)) < 0 ||
+	    (ret = history_sync(*s_out, *c_out, 0, NULL)) < 0) {
+		capture_close(*c_out);
+		store_close(*s_out);
+		*c_out = NULL;
+		*s_out = NULL;
+	}
+	return ret;
+}
+
+/*
+ * The persisted keys of a website when a state store exists (NULL when it
+ * does not: the keys are generated as on a first run).
+ */
+static int persisted_keys(struct store *store, const char *website_id,
+			  json_t **out)
+{
+	*out = NULL;
+	if (!store)
+		return 0;
+	return store_type_keys(store, website_id, out);
+}
+
+/* Opens the state store when there is one; *out stays NULL otherwise. */
+static int open_store_if_any(struct ctx *ctx, struct store **out)
+{
+	int ret = ctx_open_store(ctx, 0, out);
+
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		return 0;
+	}
+	return ret;
+}
+
+void ctx_type_release(struct ctx_type *t)
+{
+	FREE_AND_NULL(t->id);
+	FREE_AND_NULL(t->website_id);
+	FREE_AND_NULL(t->name);
+	FREE_AND_NULL(t->key);
+	t->in_catalyst = 0;
+}
+
+/* True when website_id is one of websites ([{id, name}]). */
+static int website_listed(const json_t *websites, const char *website_id)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(websites, i, w)
+		if (website_id && !strcmp(jx_str(w, "id"), website_id))
+			return 1;
+	return 0;
+}
+
+/*
+ * Fills t from a type of one of websites that is only in the history
+ * (deleted in Catalyst), named by its id or persisted key.
+ */
+static int find_in_history(struct store *store, const json_t *websites,
+			   const char *spec, struct ctx_type *t)
+{
+	struct store_version v;
+	json_t *types = NULL, *w;
+	const char *id = NULL, *tid;
+	int ret;
+
+	if ((ret = store_version_types(store, &types)) < 0)
+		return ret;
+	w = json_object_get(types, spec);
+	if (w && website_listed(websites, json_string_value(w))) {
+		id = spec;
+	} else {
+		json_object_foreach(types, tid, w) {
+			char *holder = NULL;
+
+			if (!website_listed(websites, json_string_value(w)))
+				continue;
+			if (!store_type_key_find(store, json_string_value(w),
+						 spec, &holder) &&
+			    !strcmp(holder, tid))
+				id = tid;
+			err_clear();
+			free(holder);
+			if (id)
+				break;
+		}
+	}
+	if (!id) {
+		ret = ERR_NOTFOUND;
+		goto out;
+	}
+	if ((ret = store_version_mainline(store, id, &v)) < 0)
+		goto out;
+	t->id = xstrdup(id);
+	t->website_id = xstrdup(v.website_id);
+	t->name = v.name ? xstrdup(v.name) : NULL;
+	t->key = v.type_key ? xstrdup(v.type_key) : NULL;
+	t->in_catalyst = 0;
+	store_version_release(&v);
+out:
+	json_decref(types);
+	return ret;
+}
+
+int ctx_find_type(struct ctx *ctx, struct store *store, const char *spec,
+		  struct ctx_type *out)
+{
+	struct catalyst_db *db = NULL;
+	json_t *websites = NULL, *w, *persisted = NULL;
+	struct model m = { 0 };
+	size_t i, found = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = ctx_open_catalyst(ctx, &db, &websites)) < 0)
+		return ret;
+	json_array_foreach(websites, i, w) {
+		const char *wid = json_string_value(json_object_get(w, "id"));
+		const char *id = NULL, *name;
+		json_t *ids;
+
+		if ((ret = persisted_keys(store, wid, &persisted)) < 0 ||
+		    (ret = model_open(&m, db, wid, persisted, NULL)) < 0)
+			goto out;
+		json_decref(persisted);
+		persisted = NULL;
+		ret = model_find_type(&m, spec, &id);
+		if (ret == ERR_NOTFOUND) {
+			err_clear();
+			model_release(&m);
+			continue;
+		}
+		if (ret < 0)
+			goto out;
+		if (found++) {
+			ret = err_set(ERR_INVALID,
+				      "'%s' names content types in several "
+				      "websites; pick one with --website",
+				      spec);
+			goto out;
+		}
+		out->id = xstrdup(id);
+		out->website_id = xstrdup(wid);
+		out->key = xstrdup(json_string_value(
+			json_object_get(m.type_keys, id)));
+		json_object_foreach(m.names, name, ids) {
+			size_t k;
+			json_t *x;
+
+			json_array_foreach(ids, k, x)
+				if (!strcmp(json_string_value(x), id) &&
+				    !out->name)
+					out->name = xstrdup(name);
+		}
+		out->in_catalyst = 1;
+		model_release(&m);
+	}
+	if (!found && store) {
+		ret = find_in_history(store, websites, spec, out);
+		if (ret == ERR_NOTFOUND)
+			err_clear();
+		else if (ret < 0)
+			goto out;
+		else
+			found = 1;
+	}
+	if (!found) {
+		ret = err_set(ERR_NOTFOUND,
+			      "no content type '%s' (give a key, an id or a "
+			      "name)",
+			      spec);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		ctx_type_release(out);
+	model_release(&m);
+	json_decref(persisted);
+	json_decref(websites);
+	catalyst_db_close(db);
+	return ret;
+}
+
 int ctx_each_type(struct ctx *ctx, const char *type_spec, ctx_type_fn fn,
 		  void *payload)
 {
 	struct catalyst_db *db = NULL;
-	json_t *websites = NULL, *w;
+	struct store *store = NULL;
+	json_t *websites = NULL, *w, *persisted = NULL;
 	struct model *models = NULL;
 	const char **only = NULL;
 	size_t i, nr = 0, found = 0;
@@ -198,13 +432,21 @@ int ctx_each_type(struct ctx *ctx, const char *type_spec, ctx_type_fn fn,
 
 	if ((ret = ctx_open_catalyst(ctx, &db, &websites)) < 0)
 		return ret;
+	/* Keys persisted by an earlier record or sync win (brief §5). */
+	if ((ret = open_store_if_any(ctx, &store)) < 0)
+		goto out;
 	nr = json_array_size(websites);
 	models = xcalloc(nr ? nr : 1, sizeof(*models));
 	only = xcalloc(nr ? nr : 1, sizeof(*only));
 	json_array_foreach(websites, i, w) {
 		const char *wid = json_string_value(json_object_get(w, "id"));
 
-		if ((ret = model_open(&models[i], db, wid, NULL, NULL)) < 0)
+		if ((ret = persisted_keys(store, wid, &persisted)) < 0)
+			goto out;
+		ret = model_open(&models[i], db, wid, persisted, NULL);
+		json_decref(persisted);
+		persisted = NULL;
+		if (ret < 0)
 			goto out;
 		if (!type_spec)
 			continue;
@@ -246,6 +488,7 @@ out:
 	free(models);
 	free(only);
 	json_decref(websites);
+	store_close(store);
 	catalyst_db_close(db);
 	return ret;
 }

@@ -166,7 +166,7 @@ out:
 	return ret;
 }
 
-int catalyst_db_open(struct catalyst_db **out, const char *path)
+static int open_mode(struct catalyst_db **out, const char *path, int flags)
 {
 	struct catalyst_db *db = xcalloc(1, sizeof(*db));
 	struct stat st;
@@ -187,7 +187,7 @@ int catalyst_db_open(struct catalyst_db **out, const char *path)
 			      path);
 		goto out;
 	}
-	rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL);
+	rc = sqlite3_open_v2(path, &db->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		ret = err_set(ERR_GENERIC,
 			      "cannot open Catalyst database '%s': %s", path,
@@ -208,6 +208,26 @@ int catalyst_db_open(struct catalyst_db **out, const char *path)
 out:
 	catalyst_db_close(db);
 	return ret;
+}
+
+int catalyst_db_open(struct catalyst_db **out, const char *path)
+{
+	return open_mode(out, path, SQLITE_OPEN_READONLY);
+}
+
+int catalyst_db_open_rw(struct catalyst_db **out, const char *path)
+{
+	return open_mode(out, path, SQLITE_OPEN_READWRITE);
+}
+
+struct sqlite3 *catalyst_db_handle(struct catalyst_db *db)
+{
+	return db->db;
+}
+
+const char *catalyst_db_path(const struct catalyst_db *db)
+{
+	return db->path;
 }
 
 void catalyst_db_close(struct catalyst_db *db)
@@ -499,6 +519,36 @@ int catalyst_db_each_header(struct catalyst_db *db, const char *website_id,
 		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
 		goto out;
 	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int catalyst_db_get_type(struct catalyst_db *db, const char *id,
+			 struct catalyst_row *row)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	memset(row, 0, sizeof(*row));
+	if ((ret = prepare(db, &st, 0, NULL)) < 0)
+		goto out;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK) {
+		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		ret = err_set(ERR_NOTFOUND, "no content type '%s' in '%s'", id,
+			      db->path);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
+		goto out;
+	}
+	fill_row(row, st);
 	ret = 0;
 out:
 	sqlite3_finalize(st);

@@ -62,4 +62,27 @@ int catalyst_db_each_header(struct catalyst_db *db, const char *website_id,
 /* True when the ContentType table has the named column. */
 int catalyst_db_has_column(const struct catalyst_db *db, const char *column);
 
+/*
+ * Opens the database read-write, for change capture and write-back
+ * (source/capture.c); the same checks as catalyst_db_open, and the same
+ * busy timeout, so that Catalyst's own writers are waited for.
+ */
+int catalyst_db_open_rw(struct catalyst_db **out, const char *path)
+	__attribute__((warn_unused_result));
+
+/* The SQLite handle of db (borrowed), for source/capture.c only. */
+struct sqlite3;
+struct sqlite3 *catalyst_db_handle(struct catalyst_db *db);
+
+/* The path db was opened with (borrowed). */
+const char *catalyst_db_path(const struct catalyst_db *db);
+
+/*
+ * Reads the ContentType row id into *row (released by the caller with
+ * catalyst_row_release). ERR_NOTFOUND when there is no such row.
+ */
+int catalyst_db_get_type(struct catalyst_db *db, const char *id,
+			 struct catalyst_row *row)
+	__attribute__((warn_unused_result));
+
 #endif

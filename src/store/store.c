@@ -1,0 +1,606 @@
+/*
+ * store: the port's front. Checks arguments, injects faults in debug
+ * builds, and calls through the backend table. The lock's takeover rule
+ * (a dead owner on this host) lives here, so every backend shares it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+struct store {
+	struct store_backend *be;
+	int created;
+	int in_tx;
+};
+
+/*
+ * CS_FAULT_AT=store:N makes the N-th store call fail (debug builds), so
+ * that tests can walk every failure path of a command (style guide,
+ * "torture, adapted").
+ */
+static int fault_check(const char *what)
+{
+#ifndef NDEBUG
+	static long calls, fail_at = -1;
+	const char *env;
+
+	if (fail_at < 0) {
+		env = getenv("CS_FAULT_AT");
+		fail_at = 0;
+		if (env && !strncmp(env, "store:", 6)) {
+			char *end;
+			long n = strtol(env + 6, &end, 10);
+
+			if (*end == '\0' && n > 0)
+				fail_at = n;
+		}
+	}
+	if (fail_at && ++calls == fail_at)
+		return err_set(ERR_GENERIC,
+			       "injected fault in store call %ld (%s)", calls,
+			       what);
+#else
+	(void)what;
+#endif
+	return 0;
+}
+
+#define CALL(s, fn, ...)                                                       \
+	do {                                                                   \
+		int fault_ = fault_check(#fn);                                 \
+		if (fault_ < 0)                                                \
+			return fault_;                                         \
+		return (s)->be->fn((s)->be, __VA_ARGS__);                      \
+	} while (0)
+
+/* A required argument missing is a programmer error: abort with it. */
+#define need(what, value)                                                      \
+	do {                                                                   \
+		if (!(value) || !*(value)) {                                   \
+			fprintf(stderr, "BUG: %s:%d: no %s\n", __FILE__,       \
+				__LINE__, (what));                             \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+struct store *store_new_take(struct store_backend *be)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	if (be->version != STORE_BACKEND_VERSION) {
+		fprintf(stderr,
+			"BUG: store backend '%s' has version %u, not %u\n",
+			be->name, be->version, STORE_BACKEND_VERSION);
+		abort();
+	}
+	s->be = be;
+	return s;
+}
+
+int store_open(struct store **out, const char *location,
+	       const struct store_options *opt)
+{
+	struct store_options none = {0};
+	struct store_backend *be = NULL;
+	int created = 0, ret;
+
+	*out = NULL;
+	if (!opt)
+		opt = &none;
+	if (!location || !*location)
+		return err_set(ERR_USAGE, "no state store configured "
+					  "(sync.state.storage)");
+	if (!strncmp(location, "postgres://", 11) ||
+	    !strncmp(location, "postgresql://", 13))
+		return err_set(ERR_INVALID,
+			       "PostgreSQL state stores are not supported yet; "
+			       "use a file for sync.state.storage");
+	if ((ret = fault_check("open")) < 0)
+		return ret;
+	ret = store_sqlite_open(&be, location, opt, &created);
+	if (ret < 0)
+		return ret;
+	*out = store_new_take(be);
+	(*out)->created = created;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		s->be->rollback(s->be);
+	s->be->free(s->be);
+	free(s);
+}
+
+int store_created(const struct store *s)
+{
+	return s->created;
+}
+
+void store_info_release(struct store_info *info)
+{
+	FREE_AND_NULL(info->store_id);
+	FREE_AND_NULL(info->backend);
+	FREE_AND_NULL(info->location);
+	info->schema_version = 0;
+	info->created_ms = 0;
+}
+
+int store_info(struct store *s, struct store_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	CALL(s, info, out);
+}
+
+int store_begin(struct store *s, int write)
+{
+	int ret;
+
+	if (s->in_tx)
+		return err_set(ERR_GENERIC, "BUG: store transactions do not "
+					    "nest");
+	if ((ret = fault_check("begin")) < 0)
+		return ret;
+	if ((ret = s->be->begin(s->be, write)) < 0)
+		return ret;
+	s->in_tx = 1;
+	return 0;
+}
+
+int store_commit(struct store *s)
+{
+	int ret;
+
+	if ((ret = fault_check("commit")) < 0) {
+		store_rollback(s);
+		return ret;
+	}
+	ret = s->be->commit(s->be);
+	if (ret < 0) {
+		store_rollback(s);
+		return ret;
+	}
+	s->in_tx = 0;
+	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!s || !s->in_tx)
+		return;
+	s->be->rollback(s->be);
+	s->in_tx = 0;
+}
+
+static int reserved_meta(const char *key)
+{
+	return !strcmp(key, "store_id") || !strcmp(key, "schema_version") ||
+	       !strcmp(key, "created_at");
+}
+
+int store_meta_get(struct store *s, const char *key, char **out)
+{
+	*out = NULL;
+	CALL(s, meta_get, key, out);
+}
+
+int store_meta_set(struct store *s, const char *key, const char *value)
+{
+	if (reserved_meta(key))
+		return err_set(ERR_INVALID, "'%s' is the store's own setting",
+			       key);
+	CALL(s, meta_set, key, value);
+}
+
+int store_target_put(struct store *s, const char *name, const char *url,
+		     const char *website_id)
+{
+	need("target name", name);
+	CALL(s, target_put, name, url, website_id);
+}
+
+int store_type_key_get(struct store *s, const char *type_id, char **key_out)
+{
+	*key_out = NULL;
+	CALL(s, type_key_get, type_id, key_out);
+}
+
+int store_type_key_find(struct store *s, const char *website_id,
+			const char *key, char **type_id_out)
+{
+	*type_id_out = NULL;
+	CALL(s, type_key_find, website_id, key, type_id_out);
+}
+
+int store_type_key_put(struct store *s, const char *website_id,
+		       const char *type_id, const char *key, const char *origin)
+{
+	need("website id", website_id);
+	need("type id", type_id);
+	need("key", key);
+	if (strcmp(origin, "generated") && strcmp(origin, "mapped"))
+		return err_set(ERR_INVALID, "BUG: type key origin '%s'",
+			       origin);
+	CALL(s, type_key_put, website_id, type_id, key, origin);
+}
+
+int store_type_keys(struct store *s, const char *website_id, json_t **out)
+{
+	*out = NULL;
+	CALL(s, type_keys, website_id, out);
+}
+
+int store_field_keys(struct store *s, const char *type_id,
+		     struct store_field_key **out, size_t *nr_out)
+{
+	*out = NULL;
+	*nr_out = 0;
+	CALL(s, field_keys, type_id, out, nr_out);
+}
+
+void store_field_keys_free(struct store_field_key *fks, size_t nr)
+{
+	for (size_t i = 0; fks && i < nr; i++) {
+		free(fks[i].field_ref);
+		free(fks[i].field_name);
+		free(fks[i].key);
+	}
+	free(fks);
+}
+
+int store_field_key_put(struct store *s, const char *type_id,
+			const struct store_field_key *fk)
+{
+	need("type id", type_id);
+	need("field ref", fk->field_ref);
+	need("field name", fk->field_name);
+	need("key", fk->key);
+	CALL(s, field_key_put, type_id, fk);
+}
+
+int store_overlay_get(struct store *s, const char *target, const char *type_id,
+		      json_t **out)
+{
+	*out = NULL;
+	CALL(s, overlay_get, target, type_id, out);
+}
+
+int store_overlay_put(struct store *s, const char *target, const char *type_id,
+		      const json_t *overlay)
+{
+	need("target", target);
+	need("type id", type_id);
+	if (!json_is_object(overlay))
+		return err_set(ERR_INVALID, "an overlay is an object");
+	CALL(s, overlay_put, target, type_id, overlay);
+}
+
+void store_version_init(struct store_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->changelog_id = -1;
+	v->mainline = 1;
+}
+
+void store_version_release(struct store_version *v)
+{
+	if (!v)
+		return;
+	free(v->id);
+	free(v->type_id);
+	free(v->website_id);
+	free(v->type_key);
+	free(v->name);
+	free(v->content_hash);
+	json_decref(v->snapshot);
+	free(v->source);
+	free(v->author);
+	free(v->message);
+	free(v->changelog_install);
+	for (size_t i = 0; i < v->parents_nr; i++)
+		free(v->parents[i]);
+	free(v->parents);
+	store_version_init(v);
+}
+
+void store_version_add_parent(struct store_version *v, const char *parent)
+{
+	v->parents = xrealloc(v->parents,
+			      st_mult(sizeof(*v->parents), v->parents_nr + 1));
+	v->parents[v->parents_nr++] = xstrdup(parent);
+}
+
+void store_version_list_release(struct store_version_list *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		store_version_release(&l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static int valid_source(const char *s)
+{
+	return s &&
+	       (!strcmp(s, STORE_SOURCE_UI) || !strcmp(s, STORE_SOURCE_AI) ||
+		!strcmp(s, STORE_SOURCE_SYNC));
+}
+
+int store_version_put(struct store *s, struct store_version *v)
+{
+	need("version id", v->id);
+	need("type id", v->type_id);
+	need("website id", v->website_id);
+	need("content hash", v->content_hash);
+	if (!valid_source(v->source))
+		return err_set(ERR_INVALID,
+			       "a change source is UI, AI or SYNC, not '%s'",
+			       v->source ? v->source : "");
+	if (!v->deleted && !v->snapshot)
+		return err_set(ERR_INVALID, "version '%s' has no snapshot",
+			       v->id);
+	if ((v->changelog_install == NULL) != (v->changelog_id < 0))
+		return err_set(ERR_INVALID,
+			       "BUG: a changelog reference needs both the "
+			       "install id and the row id");
+	CALL(s, version_put, v);
+}
+
+int store_version_get(struct store *s, const char *id,
+		      struct store_version *out)
+{
+	store_version_init(out);
+	CALL(s, version_get, id, out);
+}
+
+int store_version_resolve(struct store *s, const char *prefix, char **id_out)
+{
+	size_t n = strlen(prefix);
+
+	*id_out = NULL;
+	if (n < 7 || n > CANON_HASH_LEN ||
+	    strspn(prefix, "0123456789abcdef") != n)
+		return err_set(ERR_INVALID,
+			       "'%s' is not a version: give a full id or at "
+			       "least 7 of its leading hex digits",
+			       prefix);
+	CALL(s, version_resolve, prefix, id_out);
+}
+
+int store_version_query(struct store *s, const struct store_version_query *q,
+			store_version_fn fn, void *payload)
+{
+	CALL(s, version_query, q, fn, payload);
+}
+
+int store_version_heads(struct store *s, const char *type_id,
+			struct store_version_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	CALL(s, version_heads, type_id, out);
+}
+
+int store_version_mainline(struct store *s, const char *type_id,
+			   struct store_version *out)
+{
+	store_version_init(out);
+	CALL(s, version_mainline, type_id, out);
+}
+
+int store_version_types(struct store *s, json_t **out)
+{
+	*out = NULL;
+	CALL(s, version_types, out);
+}
+
+void store_intent_release(struct store_intent *in)
+{
+	if (!in)
+		return;
+	free(in->kind);
+	free(in->type_id);
+	free(in->state);
+	json_decref(in->payload);
+	free(in->note);
+	memset(in, 0, sizeof(*in));
+}
+
+int store_intent_add(struct store *s, const char *kind, const char *type_id,
+		     const json_t *payload, long long *id_out)
+{
+	need("intent kind", kind);
+	need("type id", type_id);
+	if (!json_is_object(payload))
+		return err_set(ERR_INVALID, "an intent's payload is an object");
+	CALL(s, intent_add, kind, type_id, payload, id_out);
+}
+
+int store_intent_finish(struct store *s, long long id, const char *state,
+			const char *note)
+{
+	if (strcmp(state, "done") && strcmp(state, "abandoned"))
+		return err_set(ERR_INVALID,
+			       "an intent ends done or abandoned, not '%s'",
+			       state);
+	CALL(s, intent_finish, id, state, note);
+}
+
+int store_intent_pending(struct store *s, store_intent_fn fn, void *payload)
+{
+	CALL(s, intent_pending, fn, payload);
+}
+
+void store_lock_release(struct store_lock *l)
+{
+	if (!l)
+		return;
+	free(l->target);
+	free(l->owner_host);
+	free(l->token);
+	memset(l, 0, sizeof(*l));
+}
+
+/* 32 hex digits from /dev/urandom (else from the clock and pid). */
+static char *random_token(void)
+{
+	unsigned char raw[16];
+	struct buf b = BUF_INIT;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, raw, sizeof(raw)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (got != (ssize_t)sizeof(raw)) {
+		unsigned long long x = (unsigned long long)time_mono_ms() ^
+				       ((unsigned long long)getpid() << 32) ^
+				       (unsigned long long)time_now_ms();
+
+		for (size_t i = 0; i < sizeof(raw); i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			raw[i] = (unsigned char)(x >> 56);
+		}
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		buf_addf(&b, "%02x", raw[i]);
+	return buf_detach(&b, NULL);
+}
+
+char *store_random_id(void)
+{
+	return random_token();
+}
+
+static char *host_name(void)
+{
+	char name[256];
+
+	if (gethostname(name, sizeof(name)) < 0)
+		return xstrdup("unknown");
+	name[sizeof(name) - 1] = '\0';
+	return xstrdup(name);
+}
+
+/* True when pid names no process of this host (kill says ESRCH). */
+static int process_is_dead(long pid)
+{
+	if (pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+int store_lock_acquire(struct store *s, const char *target, long long ttl_ms,
+		       struct store_lock *out, struct store_lock *holder_out)
+{
+	struct store_lock me = {0}, holder = {0};
+	long long now = time_now_ms();
+	int ret, fault;
+
+	need("target", target);
+	if (holder_out)
+		memset(holder_out, 0, sizeof(*holder_out));
+	memset(out, 0, sizeof(*out));
+	if ((fault = fault_check("lock_try")) < 0)
+		return fault;
+	me.target = xstrdup(target);
+	me.owner_pid = (long)getpid();
+	me.owner_host = host_name();
+	me.token = random_token();
+	me.acquired_ms = me.renewed_ms = now;
+	me.expires_ms = now + ttl_ms;
+	ret = s->be->lock_try(s->be, &me, now, &holder);
+	if (ret == ERR_CONFLICT && !strcmp(holder.owner_host, me.owner_host) &&
+	    holder.owner_pid != me.owner_pid &&
+	    process_is_dead(holder.owner_pid)) {
+		err_clear();
+		ret = s->be->lock_steal(s->be, &me, holder.token, now);
+		if (!ret)
+			log_warn("store",
+				 "took over the lock of target '%s' from "
+				 "process %ld on %s, which no longer exists",
+				 target, holder.owner_pid, holder.owner_host);
+	}
+	if (ret < 0)
+		goto out;
+	*out = me;
+	memset(&me, 0, sizeof(me));
+	ret = 0;
+out:
+	if (ret < 0 && holder_out) {
+		*holder_out = holder;
+		memset(&holder, 0, sizeof(holder));
+	}
+	store_lock_release(&holder);
+	store_lock_release(&me);
+	return ret;
+}
+
+int store_lock_renew(struct store *s, const struct store_lock *lock,
+		     long long ttl_ms)
+{
+	long long now = time_now_ms();
+
+	CALL(s, lock_renew, lock->target, lock->token, now + ttl_ms, now);
+}
+
+int store_unlock(struct store *s, const struct store_lock *lock)
+{
+	CALL(s, lock_release, lock->target, lock->token);
+}
+
+int store_lock_get(struct store *s, const char *target, struct store_lock *out)
+{
+	memset(out, 0, sizeof(*out));
+	CALL(s, lock_get, target, out);
+}
+
+void store_sync_state_release(struct store_sync_state *st)
+{
+	if (!st)
+		return;
+	free(st->target);
+	free(st->type_id);
+	free(st->type_key);
+	json_decref(st->base_doc);
+	free(st->base_hash);
+	free(st->remote_etag);
+	free(st->local_version);
+	free(st->status);
+	free(st->conflict_status);
+	memset(st, 0, sizeof(*st));
+}
+
+int store_sync_state_get(struct store *s, const char *target,
+			 const char *type_id, struct store_sync_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	CALL(s, sync_state_get, target, type_id, out);
+}
+
+int store_sync_state_put(struct store *s, const struct store_sync_state *st)
+{
+	need("target", st->target);
+	need("type id", st->type_id);
+	need("status", st->status);
+	CALL(s, sync_state_put, st);
+}
+
+int store_sync_state_list(struct store *s, const char *type_id, json_t **out)
+{
+	*out = NULL;
+	CALL(s, sync_state_list, type_id, out);
+}

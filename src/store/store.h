@@ -1,0 +1,491 @@
+/*
+ * store: the state store port (brief §13).
+ *
+ * The state store keeps what catalyst-sync knows between runs: the persisted
+ * keys (type_map, field_map), the version history of every content type
+ * (content_type_versions, version_parents), the target overlays, sync
+ * state, runs, journal, conflicts, backups, the intents of the two-database
+ * protocol (brief §7) and the per-target locks.
+ *
+ * A backend is a versioned table of function pointers, as libgit2's refdb
+ * backends are (struct store_backend). SQLite (store_sqlite.c) is the only
+ * backend now; PostgreSQL comes later and must pass the same conformance
+ * suite (tests/unit/t_store.c). Callers never see a backend: they use the
+ * store_* functions below, which check the arguments, inject faults in
+ * debug builds (CS_FAULT_AT=store:N fails the N-th store call) and call
+ * through the table.
+ *
+ * Conventions of every function here: 0 on success, a negative err code
+ * with a message (util/err.h) on failure; ERR_NOTFOUND when a looked-up
+ * thing does not exist; ERR_CONFLICT when a uniqueness rule or a lock
+ * refuses the write. Strings passed in are borrowed for the call; results
+ * returned through "out" pointers belong to the caller, who releases them
+ * with the matching *_release function (or free() for plain strings,
+ * json_decref() for JSON). Times are milliseconds since the epoch.
+ *
+ * Writes outside an explicit transaction are each their own transaction.
+ * store_begin(s, 1) starts a write transaction (SQLite: BEGIN IMMEDIATE, so
+ * writers queue at the start rather than fail half-way); transactions do
+ * not nest.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/canon.h"
+
+/* The schema this binary writes; a store with a newer one is refused. */
+#define STORE_SCHEMA_VERSION 1
+/* The version of struct store_backend; a backend says which it fills. */
+#define STORE_BACKEND_VERSION 1
+
+/* Change sources of a version (brief §7). */
+#define STORE_SOURCE_UI "UI"
+#define STORE_SOURCE_AI "AI"
+#define STORE_SOURCE_SYNC "SYNC"
+
+struct store;
+struct store_backend;
+
+/* What store_open needs to know. */
+struct store_options {
+	/* Create the store when it does not exist (only init does). */
+	int create;
+	/* sync.state.durability is "full": commit durably (SQLite
+	 * synchronous=FULL instead of NORMAL). */
+	int durable;
+};
+
+/* store_info: the identity of a store. */
+struct store_info {
+	char *store_id;	    /* random, made when the store is created */
+	int schema_version; /* the schema the store is at */
+	long long created_ms;
+	char *backend;	/* "sqlite" */
+	char *location; /* the path (or, later, the DSN without secrets) */
+};
+void store_info_release(struct store_info *info);
+
+/* One version of a content type (content_type_versions + parents). */
+struct store_version {
+	long long seq; /* insertion order; set by the store */
+	char *id;      /* the version id (core/canon.h) */
+	char *type_id; /* the Catalyst type id */
+	char *website_id;
+	/* Its Optimizely key when recorded, and its name; may be NULL. */
+	char *type_key;
+	char *name;
+	char *content_hash; /* of snapshot; the hash of null when deleted */
+	json_t *snapshot;   /* the Catalyst form; NULL when deleted or when
+			       the query did not ask for snapshots */
+	int deleted;	    /* the type was deleted in Catalyst */
+	char *source;	    /* "UI", "AI" or "SYNC" */
+	char *author;	    /* may be NULL */
+	char *message;	    /* may be NULL */
+	long long created_ms;
+	/*
+	 * Where it came from in the Catalyst changelog: the capture install
+	 * id and the changelog row id; NULL and -1 when it did not come
+	 * from there. A (install, id) pair makes at most one version.
+	 */
+	char *changelog_install;
+	long long changelog_id;
+	/*
+	 * 1 when this content is (or was, when it was recorded) the row in
+	 * Catalyst: the main line. 0 for a branch: an edit based on a version
+	 * that was no longer the head, kept in the store until it is merged.
+	 */
+	int mainline;
+	char **parents; /* ordered; parents[0] is the first parent */
+	size_t parents_nr;
+};
+void store_version_init(struct store_version *v);
+void store_version_release(struct store_version *v);
+/* Appends a copy of parent to v's parents. */
+void store_version_add_parent(struct store_version *v, const char *parent);
+
+/* A list of versions, as the queries return them. */
+struct store_version_list {
+	struct store_version *items;
+	size_t nr, alloc;
+};
+void store_version_list_release(struct store_version_list *l);
+
+/* What store_version_query selects; zero/NULL members do not filter. */
+struct store_version_query {
+	const char *type_id;
+	long long since_ms; /* created at or after; 0: no bound */
+	long long until_ms; /* created before; 0: no bound */
+	const char *author;
+	const char *source;
+	size_t limit;	   /* at most this many (newest first); 0: all */
+	int with_snapshot; /* load the snapshots too */
+};
+
+/* The lock of one target (brief §13). */
+struct store_lock {
+	char *target;
+	long owner_pid;
+	char *owner_host;
+	char *token; /* random, names one holder */
+	long long acquired_ms;
+	long long renewed_ms;
+	long long expires_ms;
+};
+void store_lock_release(struct store_lock *l);
+
+/* The sync state of one type in one target (brief §8). */
+struct store_sync_state {
+	char *target;
+	char *type_id;
+	char *type_key;
+	json_t *base_doc; /* D_B; may be NULL */
+	char *base_hash;
+	char *remote_etag;
+	char *local_version; /* the version last synced */
+	/* new, in_sync, modified, drift, conflict, deleted, blocked, failed */
+	char *status;
+	char *conflict_status; /* none, detected, resolved; may be NULL */
+	long long last_sync_ms; /* 0 when never */
+	long long updated_ms;
+};
+void store_sync_state_release(struct store_sync_state *st);
+
+/* One persisted field key (field_map). */
+struct store_field_key {
+	char *field_ref;  /* the field's id, else "name:" + its name */
+	char *field_name; /* its name when last seen */
+	char *key;	  /* the property key */
+};
+
+/* One intent of the two-database protocol (brief §7). */
+struct store_intent {
+	long long id;
+	char *kind; /* "record" (later "pull", "merge") */
+	char *type_id;
+	char *state;	 /* "pending", "done", "abandoned" */
+	json_t *payload; /* what the step needs to finish or redo itself */
+	char *note;	 /* why it ended as it did; may be NULL */
+	long long created_ms;
+	long long finished_ms; /* 0 while pending */
+};
+void store_intent_release(struct store_intent *in);
+
+typedef int (*store_version_fn)(const struct store_version *v, void *payload);
+typedef int (*store_intent_fn)(const struct store_intent *in, void *payload);
+
+/*
+ * The backend table. Every function gets the backend itself first; the
+ * semantics of each are those of the store_* wrapper of the same name
+ * below, which is where they are documented. A backend fills every member
+ * (none is optional) and sets version to STORE_BACKEND_VERSION.
+ */
+struct store_backend {
+	unsigned int version;
+	const char *name;
+
+	void (*free)(struct store_backend *be);
+	int (*info)(struct store_backend *be, struct store_info *out);
+
+	int (*begin)(struct store_backend *be, int write);
+	int (*commit)(struct store_backend *be);
+	int (*rollback)(struct store_backend *be);
+
+	int (*meta_get)(struct store_backend *be, const char *key, char **out);
+	int (*meta_set)(struct store_backend *be, const char *key,
+			const char *value);
+
+	int (*target_put)(struct store_backend *be, const char *name,
+			  const char *url, const char *website_id);
+
+	int (*type_key_get)(struct store_backend *be, const char *type_id,
+			    char **key_out);
+	int (*type_key_find)(struct store_backend *be, const char *website_id,
+			     const char *key, char **type_id_out);
+	int (*type_key_put)(struct store_backend *be, const char *website_id,
+			    const char *type_id, const char *key,
+			    const char *origin);
+	int (*type_keys)(struct store_backend *be, const char *website_id,
+			 json_t **out);
+	int (*field_keys)(struct store_backend *be, const char *type_id,
+			  struct store_field_key **out, size_t *nr_out);
+	int (*field_key_put)(struct store_backend *be, const char *type_id,
+			     const struct store_field_key *fk);
+
+	int (*overlay_get)(struct store_backend *be, const char *target,
+			   const char *type_id, json_t **out);
+	int (*overlay_put)(struct store_backend *be, const char *target,
+			   const char *type_id, const json_t *overlay);
+
+	int (*version_put)(struct store_backend *be, struct store_version *v);
+	int (*version_get)(struct store_backend *be, const char *id,
+			   struct store_version *out);
+	int (*version_resolve)(struct store_backend *be, const char *prefix,
+			       char **id_out);
+	int (*version_query)(struct store_backend *be,
+			     const struct store_version_query *q,
+			     store_version_fn fn, void *payload);
+	int (*version_heads)(struct store_backend *be, const char *type_id,
+			     struct store_version_list *out);
+	int (*version_mainline)(struct store_backend *be, const char *type_id,
+				struct store_version *out);
+	int (*version_types)(struct store_backend *be, json_t **out);
+
+	int (*intent_add)(struct store_backend *be, const char *kind,
+			  const char *type_id, const json_t *payload,
+			  long long *id_out);
+	int (*intent_finish)(struct store_backend *be, long long id,
+			     const char *state, const char *note);
+	int (*intent_pending)(struct store_backend *be, store_intent_fn fn,
+			      void *payload);
+
+	int (*lock_try)(struct store_backend *be, const struct store_lock *me,
+			long long now_ms, struct store_lock *holder_out);
+	int (*lock_steal)(struct store_backend *be, const struct store_lock *me,
+			  const char *old_token, long long now_ms);
+	int (*lock_renew)(struct store_backend *be, const char *target,
+			  const char *token, long long expires_ms,
+			  long long now_ms);
+	int (*lock_release)(struct store_backend *be, const char *target,
+			    const char *token);
+	int (*lock_get)(struct store_backend *be, const char *target,
+			struct store_lock *out);
+
+	int (*sync_state_get)(struct store_backend *be, const char *target,
+			      const char *type_id,
+			      struct store_sync_state *out);
+	int (*sync_state_put)(struct store_backend *be,
+			      const struct store_sync_state *st);
+	int (*sync_state_list)(struct store_backend *be, const char *type_id,
+			       json_t **out);
+};
+
+/*
+ * Opens the state store at location (a file path; "postgres://..." is
+ * refused until that backend exists), applying pending migrations in
+ * order. With opt->create unset a missing store is ERR_NOTFOUND with a
+ * message that says to run 'catalyst-sync init'. A store whose schema is
+ * newer than STORE_SCHEMA_VERSION is refused (ERR_INVALID) with a message
+ * saying to upgrade. *out is freed with store_close.
+ */
+int store_open(struct store **out, const char *location,
+	       const struct store_options *opt)
+	__attribute__((warn_unused_result));
+
+/* Wraps a backend (taking it over); for backends and the test suite. */
+struct store *store_new_take(struct store_backend *be);
+
+/* Closes the store (rolling back an open transaction). NULL is fine. */
+void store_close(struct store *s);
+
+/* True when the backend made a new store in store_open. */
+int store_created(const struct store *s);
+
+/* The store's identity (id, schema version, backend, location). */
+int store_info(struct store *s, struct store_info *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Transactions. store_begin(s, 1) takes the write lock at once (SQLite
+ * BEGIN IMMEDIATE, waiting up to the busy timeout); store_begin(s, 0)
+ * gives a consistent read. store_rollback never fails the caller: it is
+ * for error paths, and returns void.
+ */
+int store_begin(struct store *s, int write) __attribute__((warn_unused_result));
+int store_commit(struct store *s) __attribute__((warn_unused_result));
+void store_rollback(struct store *s);
+
+/*
+ * Small settings kept in store_info beside the store id and the schema
+ * version (capture mode, changelog cursors). *out is malloc'd;
+ * ERR_NOTFOUND when key is not set. Keys "store_id", "schema_version" and
+ * "created_at" are the store's own and cannot be set.
+ */
+int store_meta_get(struct store *s, const char *key, char **out)
+	__attribute__((warn_unused_result));
+int store_meta_set(struct store *s, const char *key, const char *value)
+	__attribute__((warn_unused_result));
+
+/* Adds or updates a target (by name). url and website_id may be NULL. */
+int store_target_put(struct store *s, const char *name, const char *url,
+		     const char *website_id)
+	__attribute__((warn_unused_result));
+
+/*
+ * Persisted type keys (type_map, brief §5). A type's key is set once and
+ * then kept whatever the type is renamed to. store_type_key_get gives the
+ * key of a Catalyst type id (ERR_NOTFOUND when it has none yet);
+ * store_type_key_find the type that holds key in a website (ERR_NOTFOUND);
+ * store_type_key_put binds type_id to key: origin is "generated" or
+ * "mapped" (map TYPE KEY). A key already held by another type of the
+ * website is ERR_CONFLICT. Rebinding a type to a new key replaces its old
+ * key. store_type_keys gives {type id: key} for a website (NULL: all).
+ */
+int store_type_key_get(struct store *s, const char *type_id, char **key_out)
+	__attribute__((warn_unused_result));
+int store_type_key_find(struct store *s, const char *website_id,
+			const char *key, char **type_id_out)
+	__attribute__((warn_unused_result));
+int store_type_key_put(struct store *s, const char *website_id,
+		       const char *type_id, const char *key, const char *origin)
+	__attribute__((warn_unused_result));
+int store_type_keys(struct store *s, const char *website_id, json_t **out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Persisted property keys (field_map): a field is known by its id, else
+ * by "name:" + its name (fk->field_ref), so a renamed field keeps its key.
+ * store_field_keys gives every entry of a type as a new array (*nr_out
+ * entries; free with store_field_keys_free). store_field_key_put adds or
+ * updates one (by ref); a key held by another field of the type is
+ * ERR_CONFLICT.
+ */
+int store_field_keys(struct store *s, const char *type_id,
+		     struct store_field_key **out, size_t *nr_out)
+	__attribute__((warn_unused_result));
+void store_field_keys_free(struct store_field_key *fks, size_t nr);
+int store_field_key_put(struct store *s, const char *type_id,
+			const struct store_field_key *fk)
+	__attribute__((warn_unused_result));
+
+/*
+ * The target overlay of a type (brief §4): the target-owned members of its
+ * remote document, refreshed from every remote read. *out is a new
+ * reference; ERR_NOTFOUND when there is none.
+ */
+int store_overlay_get(struct store *s, const char *target, const char *type_id,
+		      json_t **out) __attribute__((warn_unused_result));
+int store_overlay_put(struct store *s, const char *target, const char *type_id,
+		      const json_t *overlay)
+	__attribute__((warn_unused_result));
+
+/*
+ * Adds a version with its parents. v->id, type_id, website_id,
+ * content_hash, source and created_ms are required; snapshot is required
+ * unless deleted. Sets v->seq. Adding a version that exists already (same
+ * id) changes nothing and returns 1: version ids are content addresses.
+ * A changelog (install, id) pair that already made a version is
+ * ERR_CONFLICT. Parents must exist (ERR_NOTFOUND otherwise).
+ */
+int store_version_put(struct store *s, struct store_version *v)
+	__attribute__((warn_unused_result));
+
+/* The version with this full id, snapshot included (ERR_NOTFOUND). *out
+ * is released by the caller with store_version_release. */
+int store_version_get(struct store *s, const char *id,
+		      struct store_version *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * A full version id from a full id or a unique prefix of at least 7 hex
+ * characters (brief §16): ERR_NOTFOUND when none matches, ERR_INVALID when
+ * the prefix is too short, not hex, or matches several (the message lists
+ * them). *id_out is malloc'd.
+ */
+int store_version_resolve(struct store *s, const char *prefix, char **id_out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Calls fn for the versions q selects, newest first (by seq). fn returns 0
+ * to go on or an error code to stop (returned). The version is valid during
+ * the call only.
+ */
+int store_version_query(struct store *s, const struct store_version_query *q,
+			store_version_fn fn, void *payload)
+	__attribute__((warn_unused_result));
+
+/*
+ * The heads of a type: its versions that no other version names as a
+ * parent, newest first, without snapshots. More than one head means
+ * branches. An unknown type has none (an empty list, not an error).
+ */
+int store_version_heads(struct store *s, const char *type_id,
+			struct store_version_list *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * The newest main-line version of a type (what its Catalyst row holds, as
+ * far as the history knows), snapshot included. ERR_NOTFOUND when the type
+ * has no version.
+ */
+int store_version_mainline(struct store *s, const char *type_id,
+			   struct store_version *out)
+	__attribute__((warn_unused_result));
+
+/* Every type with versions: a new object {type id: website id}. */
+int store_version_types(struct store *s, json_t **out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Intents (brief §7). store_intent_add writes a pending intent (kind,
+ * type_id, payload copied) and gives its id; store_intent_finish ends it
+ * as "done" or "abandoned" with an optional note (ERR_NOTFOUND for an
+ * unknown or already ended intent); store_intent_pending calls fn for each
+ * pending intent, oldest first.
+ */
+int store_intent_add(struct store *s, const char *kind, const char *type_id,
+		     const json_t *payload, long long *id_out)
+	__attribute__((warn_unused_result));
+int store_intent_finish(struct store *s, long long id, const char *state,
+			const char *note) __attribute__((warn_unused_result));
+int store_intent_pending(struct store *s, store_intent_fn fn, void *payload)
+	__attribute__((warn_unused_result));
+
+/*
+ * The per-target lock (brief §13). store_lock_acquire takes the lock of
+ * target for this process (pid and host name, a new random token in
+ * *out) for ttl_ms. It succeeds when the lock is free, expired, or held by
+ * a process of this host that no longer exists (taken over, with a
+ * warning); otherwise ERR_CONFLICT naming the holder, whose record is put
+ * in *holder_out when that is not NULL. store_lock_renew pushes the expiry
+ * ttl_ms past now (ERR_CONFLICT when the lock is no longer ours);
+ * store_unlock gives it up (releasing a lock that is not ours does
+ * nothing). store_lock_get reads the current record (ERR_NOTFOUND).
+ */
+int store_lock_acquire(struct store *s, const char *target, long long ttl_ms,
+		       struct store_lock *out, struct store_lock *holder_out)
+	__attribute__((warn_unused_result));
+int store_lock_renew(struct store *s, const struct store_lock *lock,
+		     long long ttl_ms) __attribute__((warn_unused_result));
+int store_unlock(struct store *s, const struct store_lock *lock)
+	__attribute__((warn_unused_result));
+int store_lock_get(struct store *s, const char *target, struct store_lock *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Sync state (brief §8), one record per (target, type): get
+ * (ERR_NOTFOUND), put (insert or replace; target, type_id and status are
+ * required), and list: a new array of {target, type_id, type_key,
+ * local_version, status, last_sync} for a type (NULL: all types).
+ */
+int store_sync_state_get(struct store *s, const char *target,
+			 const char *type_id, struct store_sync_state *out)
+	__attribute__((warn_unused_result));
+int store_sync_state_put(struct store *s, const struct store_sync_state *st)
+	__attribute__((warn_unused_result));
+int store_sync_state_list(struct store *s, const char *type_id, json_t **out)
+	__attribute__((warn_unused_result));
+
+/* 32 random hex digits (store ids, lock tokens); caller frees. */
+char *store_random_id(void);
+
+/*
+ * The SQLite backend (store_sqlite.c): opens or creates the file at path.
+ * *created_out says whether it was made now.
+ */
+int store_sqlite_open(struct store_backend **out, const char *path,
+		      const struct store_options *opt, int *created_out)
+	__attribute__((warn_unused_result));
+
+/* A numbered migration of a backend (migrations.c). */
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql; /* statements separated by ';' */
+};
+/* The SQLite migrations, in order; the last entry has version 0. */
+extern const struct store_migration store_sqlite_migrations[];
+
+#endif

@@ -1,0 +1,1763 @@
+/*
+ * store_sqlite: the SQLite backend of the state store (brief §13).
+ *
+ * One file in WAL mode, synchronous=NORMAL (FULL with durability: full),
+ * foreign keys on, a busy timeout so that writers queue. Migrations
+ * (migrations.c) are applied in order at open, each in its own
+ * BEGIN IMMEDIATE transaction. Every statement is prepared from constant
+ * text (or, for version queries, from constant fragments) and every value
+ * is bound; frequently used statements are prepared once and cached.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/jx.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+enum stmt_id {
+	S_META_GET,
+	S_META_SET,
+	S_TARGET_PUT,
+	S_TYPE_KEY_GET,
+	S_TYPE_KEY_FIND,
+	S_TYPE_KEY_PUT,
+	S_TYPE_KEYS_ALL,
+	S_TYPE_KEYS_WEBSITE,
+	S_FIELD_KEYS,
+	S_FIELD_KEY_HOLDER,
+	S_FIELD_KEY_PUT,
+	S_OVERLAY_GET,
+	S_OVERLAY_PUT,
+	S_VERSION_EXISTS,
+	S_VERSION_INSERT,
+	S_PARENT_INSERT,
+	S_PARENT_UNHEAD,
+	S_PARENTS_OF,
+	S_VERSION_GET,
+	S_VERSION_RESOLVE,
+	S_VERSION_HEADS,
+	S_VERSION_MAINLINE,
+	S_VERSION_TYPES,
+	S_INTENT_ADD,
+	S_INTENT_FINISH,
+	S_INTENT_PENDING,
+	S_LOCK_GET,
+	S_LOCK_INSERT,
+	S_LOCK_REPLACE,
+	S_LOCK_RENEW,
+	S_LOCK_RELEASE,
+	S_SYNC_GET,
+	S_SYNC_PUT,
+	S_SYNC_LIST_ALL,
+	S_SYNC_LIST_TYPE,
+	S_NR
+};
+
+/* The columns of a version row, in the order version_from_row reads. */
+#define VERSION_COLS                                                           \
+	"seq, version_id, type_id, website_id, type_key, name, content_hash, " \
+	"deleted, change_source, author, message, created_at, "                \
+	"changelog_install, changelog_id, mainline"
+#define VERSION_COLS_NR 15
+
+static const char *const stmt_sql[S_NR] = {
+	[S_META_GET] = "SELECT value FROM store_info WHERE key = ?1",
+	[S_META_SET] =
+		"INSERT INTO store_info (key, value) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[S_TARGET_PUT] =
+		"INSERT INTO targets (name, url, website_id, created_at,"
+		" updated_at) VALUES (?1, ?2, ?3, ?4, ?4)"
+		" ON CONFLICT (name) DO UPDATE SET url = excluded.url,"
+		" website_id = excluded.website_id,"
+		" updated_at = excluded.updated_at",
+	[S_TYPE_KEY_GET] = "SELECT key FROM type_map WHERE type_id = ?1",
+	[S_TYPE_KEY_FIND] = "SELECT type_id FROM type_map"
+			    " WHERE website_id = ?1 AND key = ?2",
+	[S_TYPE_KEY_PUT] =
+		"INSERT INTO type_map (type_id, website_id, key, origin,"
+		" created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+		" ON CONFLICT (type_id) DO UPDATE SET"
+		" website_id = excluded.website_id, key = excluded.key,"
+		" origin = excluded.origin, updated_at = excluded.updated_at",
+	[S_TYPE_KEYS_ALL] =
+		"SELECT type_id, key FROM type_map ORDER BY type_id",
+	[S_TYPE_KEYS_WEBSITE] = "SELECT type_id, key FROM type_map"
+				" WHERE website_id = ?1 ORDER BY type_id",
+	[S_FIELD_KEYS] = "SELECT field_ref, field_name, key FROM field_map"
+			 " WHERE type_id = ?1 ORDER BY field_ref",
+	[S_FIELD_KEY_HOLDER] = "SELECT field_ref FROM field_map"
+			       " WHERE type_id = ?1 AND key = ?2",
+	[S_FIELD_KEY_PUT] =
+		"INSERT INTO field_map (type_id, field_ref, field_name, key,"
+		" created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+		" ON CONFLICT (type_id, field_ref) DO UPDATE SET"
+		" field_name = excluded.field_name, key = excluded.key,"
+		" updated_at = excluded.updated_at",
+	[S_OVERLAY_GET] = "SELECT overlay FROM target_overlay"
+			  " WHERE target = ?1 AND type_id = ?2",
+	[S_OVERLAY_PUT] =
+		"INSERT INTO target_overlay (target, type_id, overlay,"
+		" updated_at) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (target, type_id) DO UPDATE SET"
+		" overlay = excluded.overlay, updated_at = excluded.updated_at",
+	[S_VERSION_EXISTS] = "SELECT type_id FROM content_type_versions WHERE "
+			     "version_id = ?1",
+	[S_VERSION_INSERT] =
+		"INSERT INTO content_type_versions (version_id, type_id,"
+		" website_id, type_key, name, content_hash, content_snapshot,"
+		" deleted, change_source, author, message, created_at,"
+		" changelog_install, changelog_id, mainline)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15)",
+	[S_PARENT_INSERT] = "INSERT INTO version_parents (version_id,"
+			    " parent_id, parent_order) VALUES (?1, ?2, ?3)",
+	[S_PARENT_UNHEAD] = "UPDATE content_type_versions SET is_head = 0"
+			    " WHERE version_id = ?1 AND is_head = 1",
+	[S_PARENTS_OF] = "SELECT parent_id FROM version_parents"
+			 " WHERE version_id = ?1 ORDER BY parent_order",
+	[S_VERSION_GET] = "SELECT " VERSION_COLS ", content_snapshot"
+			  " FROM content_type_versions WHERE version_id = ?1",
+	[S_VERSION_RESOLVE] = "SELECT version_id FROM content_type_versions"
+			      " WHERE version_id >= ?1 AND version_id < ?2"
+			      " ORDER BY version_id LIMIT 6",
+	[S_VERSION_HEADS] = "SELECT " VERSION_COLS ", NULL"
+			    " FROM content_type_versions"
+			    " WHERE type_id = ?1 AND is_head = 1"
+			    " ORDER BY seq DESC",
+	[S_VERSION_MAINLINE] = "SELECT " VERSION_COLS ", content_snapshot"
+			       " FROM content_type_versions"
+			       " WHERE type_id = ?1 AND mainline = 1"
+			       " ORDER BY seq DESC LIMIT 1",
+	[S_VERSION_TYPES] = "SELECT type_id, max(website_id)"
+			    " FROM content_type_versions GROUP BY type_id",
+	[S_INTENT_ADD] = "INSERT INTO intents (kind, type_id, state, payload,"
+			 " created_at) VALUES (?1, ?2, 'pending', ?3, ?4)",
+	[S_INTENT_FINISH] = "UPDATE intents SET state = ?2, note = ?3,"
+			    " finished_at = ?4"
+			    " WHERE id = ?1 AND state = 'pending'",
+	[S_INTENT_PENDING] = "SELECT id, kind, type_id, state, payload, note,"
+			     " created_at FROM intents"
+			     " WHERE state = 'pending' ORDER BY id",
+	[S_LOCK_GET] = "SELECT target, owner_pid, owner_host, token,"
+		       " acquired_at, renewed_at, expires_at FROM locks"
+		       " WHERE target = ?1",
+	[S_LOCK_INSERT] =
+		"INSERT INTO locks (target, owner_pid, owner_host, token,"
+		" acquired_at, renewed_at, expires_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_LOCK_REPLACE] =
+		"UPDATE locks SET owner_pid = ?2, owner_host = ?3, token = ?4,"
+		" acquired_at = ?5, renewed_at = ?6, expires_at = ?7"
+		" WHERE target = ?1 AND token = ?8",
+	[S_LOCK_RENEW] = "UPDATE locks SET renewed_at = ?3, expires_at = ?4"
+			 " WHERE target = ?1 AND token = ?2",
+	[S_LOCK_RELEASE] = "DELETE FROM locks WHERE target = ?1 AND token = ?2",
+	[S_SYNC_GET] = "SELECT target, type_id, type_key, base_doc, base_hash,"
+		       " remote_etag, local_version, status, conflict_status,"
+		       " last_sync_at, updated_at FROM sync_state"
+		       " WHERE target = ?1 AND type_id = ?2",
+	[S_SYNC_PUT] =
+		"INSERT INTO sync_state (target, type_id, type_key, base_doc,"
+		" base_hash, remote_etag, local_version, status,"
+		" conflict_status, last_sync_at, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+		" ON CONFLICT (target, type_id) DO UPDATE SET"
+		" type_key = excluded.type_key, base_doc = excluded.base_doc,"
+		" base_hash = excluded.base_hash,"
+		" remote_etag = excluded.remote_etag,"
+		" local_version = excluded.local_version,"
+		" status = excluded.status,"
+		" conflict_status = excluded.conflict_status,"
+		" last_sync_at = excluded.last_sync_at,"
+		" updated_at = excluded.updated_at",
+	[S_SYNC_LIST_ALL] = "SELECT target, type_id, type_key, local_version,"
+			    " status, last_sync_at FROM sync_state"
+			    " ORDER BY type_id, target",
+	[S_SYNC_LIST_TYPE] = "SELECT target, type_id, type_key,"
+			     " local_version, status, last_sync_at"
+			     " FROM sync_state WHERE type_id = ?1"
+			     " ORDER BY target",
+};
+
+struct sqlite_store {
+	struct store_backend be; /* first: the port sees only this */
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	sqlite3_stmt *stmts[S_NR];
+};
+
+static struct sqlite_store *ss_of(struct store_backend *be)
+{
+	return (struct sqlite_store *)be;
+}
+
+/* The err code for an SQLite result code. */
+static int code_for(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ERR_TIMEOUT;
+	case SQLITE_CONSTRAINT:
+		return ERR_CONFLICT;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return ERR_INVALID;
+	default:
+		return ERR_GENERIC;
+	}
+}
+
+/* Records "cannot WHAT in state store 'PATH': MESSAGE". */
+static int sq_error(struct sqlite_store *ss, int rc, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return err_set(ERR_TIMEOUT,
+			       "cannot %s in state store '%s': it is busy "
+			       "(another catalyst-sync is writing)",
+			       what, ss->path);
+	return err_set(code_for(rc), "cannot %s in state store '%s': %s", what,
+		       ss->path, sqlite3_errmsg(ss->db));
+}
+
+/* The cached statement id, reset and with its bindings cleared. */
+static int stmt(struct sqlite_store *ss, enum stmt_id id, sqlite3_stmt **out)
+{
+	int rc;
+
+	if (!ss->stmts[id]) {
+		rc = sqlite3_prepare_v3(ss->db, stmt_sql[id], -1,
+					SQLITE_PREPARE_PERSISTENT,
+					&ss->stmts[id], NULL);
+		if (rc != SQLITE_OK)
+			return sq_error(ss, rc, "prepare a query");
+	}
+	sqlite3_reset(ss->stmts[id]);
+	sqlite3_clear_bindings(ss->stmts[id]);
+	*out = ss->stmts[id];
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds ms, or NULL when ms <= 0. */
+static void bind_time(sqlite3_stmt *st, int i, long long ms)
+{
+	if (ms > 0)
+		sqlite3_bind_int64(st, i, ms);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds v as compact JSON text (NULL for NULL). */
+static void bind_json(sqlite3_stmt *st, int i, const json_t *v)
+{
+	struct buf b = BUF_INIT;
+
+	if (!v) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	jx_dump_compact(&b, v);
+	sqlite3_bind_text(st, i, b.ptr, (int)b.len, SQLITE_TRANSIENT);
+	buf_release(&b);
+}
+
+static char *col_strdup(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Parses a JSON column into *out (NULL for SQL NULL). */
+static int col_json(struct sqlite_store *ss, sqlite3_stmt *st, int i,
+		    json_t **out)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	int ret;
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	ret = jx_load(out, s, (size_t)sqlite3_column_bytes(st, i),
+		      "a stored document");
+	if (ret < 0)
+		return err_prefix("state store '%s'", ss->path);
+	return 0;
+}
+
+/* Steps a statement that returns no rows. */
+static int exec_step(struct sqlite_store *ss, sqlite3_stmt *st,
+		     const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(ss, rc, what);
+	return 0;
+}
+
+/* Runs every statement of a constant script, one prepared at a time. */
+static int exec_script(struct sqlite_store *ss, const char *sql,
+		       const char *what)
+{
+	const char *tail = sql;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	while (tail && *tail) {
+		rc = sqlite3_prepare_v2(ss->db, tail, -1, &st, &tail);
+		if (rc != SQLITE_OK)
+			return sq_error(ss, rc, what);
+		if (!st)
+			break; /* only whitespace or comments were left */
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return sq_error(ss, rc, what);
+	}
+	return 0;
+}
+
+/*
+ * Runs a one-row PRAGMA (or any one-value query) and copies its first
+ * column into *out when out is not NULL.
+ */
+static int exec_value(struct sqlite_store *ss, const char *sql, char **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if (out)
+		*out = NULL;
+	rc = sqlite3_prepare_v2(ss->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sq_error(ss, rc, "set up");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out)
+		*out = col_strdup(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "set up");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Transactions of the backend's own multi-statement writes: BEGIN
+ * IMMEDIATE when the caller has none open, a savepoint inside the
+ * caller's.
+ */
+static int own_begin(struct sqlite_store *ss)
+{
+	return exec_script(ss, ss->in_tx ? "SAVEPOINT own" : "BEGIN IMMEDIATE",
+			   "start a transaction");
+}
+
+static int own_end(struct sqlite_store *ss, int ok)
+{
+	if (ok)
+		return exec_script(ss, ss->in_tx ? "RELEASE own" : "COMMIT",
+				   "commit");
+	if (ss->in_tx)
+		(void)exec_script(ss, "ROLLBACK TO own; RELEASE own",
+				  "roll back");
+	else
+		(void)exec_script(ss, "ROLLBACK", "roll back");
+	return 0;
+}
+
+/* --- open, migrations --------------------------------------------------- */
+
+static const char bootstrap_sql[] =
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("
+	" version INTEGER NOT NULL PRIMARY KEY CHECK (version > 0),"
+	" name TEXT NOT NULL,"
+	" applied_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS store_info ("
+	" key TEXT NOT NULL PRIMARY KEY,"
+	" value TEXT NOT NULL);";
+
+static int meta_get_(struct sqlite_store *ss, const char *key, char **out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	*out = NULL;
+	if ((ret = stmt(ss, S_META_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = col_strdup(st, 0);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = err_set(ERR_NOTFOUND, "no '%s' in state store '%s'", key,
+			      ss->path);
+	} else {
+		ret = sq_error(ss, rc, "read");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int meta_set_(struct sqlite_store *ss, const char *key,
+		     const char *value)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_META_SET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, key);
+	bind_text(st, 2, value);
+	return exec_step(ss, st, "write");
+}
+
+static int schema_version(struct sqlite_store *ss, int *out)
+{
+	char *v = NULL, *end;
+	long n;
+	int ret;
+
+	*out = 0;
+	ret = meta_get_(ss, "schema_version", &v);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 0 || n > 1000000)
+		ret = err_set(ERR_INVALID,
+			      "state store '%s' has a bad schema version '%s'",
+			      ss->path, v);
+	else
+		*out = (int)n;
+	free(v);
+	return ret;
+}
+
+/* Refuses a file that has tables but is not a state store. */
+static int check_is_store(struct sqlite_store *ss)
+{
+	char *tables = NULL, *has_info = NULL;
+	int ret;
+
+	ret = exec_value(ss, "SELECT count(*) FROM sqlite_master", &tables);
+	if (ret < 0)
+		goto out;
+	ret = exec_value(ss,
+			 "SELECT count(*) FROM sqlite_master WHERE type = "
+			 "'table' AND name = 'store_info'",
+			 &has_info);
+	if (ret < 0)
+		goto out;
+	if (strcmp(tables, "0") && !strcmp(has_info, "0"))
+		ret = err_set(ERR_INVALID,
+			      "'%s' is not a catalyst-sync state store (is "
+			      "sync.state.storage the Catalyst database?)",
+			      ss->path);
+out:
+	free(tables);
+	free(has_info);
+	return ret;
+}
+
+/* Makes schema_migrations and store_info, and the store's identity. */
+static int bootstrap(struct sqlite_store *ss, int *created)
+{
+	char *id = NULL;
+	struct buf now = BUF_INIT;
+	int ret;
+
+	if ((ret = exec_script(ss, "BEGIN IMMEDIATE", "start a transaction")) <
+	    0)
+		return ret;
+	if ((ret = exec_script(ss, bootstrap_sql, "create")) < 0)
+		goto out;
+	ret = meta_get_(ss, "store_id", &id);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		free(id);
+		id = store_random_id();
+		buf_addf(&now, "%lld", time_now_ms());
+		if ((ret = meta_set_(ss, "store_id", id)) < 0 ||
+		    (ret = meta_set_(ss, "created_at", now.ptr)) < 0 ||
+		    (ret = meta_set_(ss, "schema_version", "0")) < 0)
+			goto out;
+		*created = 1;
+	}
+	if (ret < 0)
+		goto out;
+	ret = exec_script(ss, "COMMIT", "commit");
+out:
+	if (ret < 0)
+		(void)exec_script(ss, "ROLLBACK", "roll back");
+	free(id);
+	buf_release(&now);
+	return ret;
+}
+
+static int apply_migration(struct sqlite_store *ss,
+			   const struct store_migration *m)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf what = BUF_INIT, v = BUF_INIT;
+	int current, rc, ret;
+
+	buf_addf(&what, "apply migration %d (%s)", m->version, m->name);
+	if ((ret = exec_script(ss, "BEGIN IMMEDIATE", what.ptr)) < 0)
+		goto out_nt;
+	/* Another process may have applied it meanwhile. */
+	if ((ret = schema_version(ss, &current)) < 0)
+		goto out;
+	if (current >= m->version) {
+		ret = 0;
+		goto out;
+	}
+	if ((ret = exec_script(ss, m->sql, what.ptr)) < 0)
+		goto out;
+	rc = sqlite3_prepare_v2(ss->db,
+				"INSERT INTO schema_migrations (version, name,"
+				" applied_at) VALUES (?1, ?2, ?3)",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sq_error(ss, rc, what.ptr);
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, m->version);
+	bind_text(st, 2, m->name);
+	sqlite3_bind_int64(st, 3, time_now_ms());
+	if ((ret = exec_step(ss, st, what.ptr)) < 0)
+		goto out;
+	buf_addf(&v, "%d", m->version);
+	if ((ret = meta_set_(ss, "schema_version", v.ptr)) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0)
+		(void)exec_script(ss, "ROLLBACK", "roll back");
+	else
+		ret = exec_script(ss, "COMMIT", what.ptr);
+	if (!ret)
+		log_debug("store", "applied migration %d (%s) to '%s'",
+			  m->version, m->name, ss->path);
+out_nt:
+	sqlite3_finalize(st);
+	buf_release(&what);
+	buf_release(&v);
+	return ret;
+}
+
+static int migrate(struct sqlite_store *ss)
+{
+	int current, ret;
+
+	if ((ret = schema_version(ss, &current)) < 0)
+		return ret;
+	if (current > STORE_SCHEMA_VERSION)
+		return err_set(ERR_INVALID,
+			       "state store '%s' has schema version %d, newer "
+			       "than this catalyst-sync knows (%d); upgrade "
+			       "catalyst-sync to use it",
+			       ss->path, current, STORE_SCHEMA_VERSION);
+	for (const struct store_migration *m = store_sqlite_migrations;
+	     m->version; m++) {
+		if (m->version <= current)
+			continue;
+		if ((ret = apply_migration(ss, m)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void sqlite_free(struct store_backend *be)
+{
+	struct sqlite_store *ss = ss_of(be);
+
+	if (!ss)
+		return;
+	for (int i = 0; i < S_NR; i++)
+		sqlite3_finalize(ss->stmts[i]);
+	if (ss->db)
+		sqlite3_close(ss->db);
+	free(ss->path);
+	free(ss);
+}
+
+static const struct store_backend sqlite_table;
+
+int store_sqlite_open(struct store_backend **out, const char *path,
+		      const struct store_options *opt, int *created_out)
+{
+	struct sqlite_store *ss = xcalloc(1, sizeof(*ss));
+	struct stat sb;
+	char *mode = NULL;
+	int flags = SQLITE_OPEN_READWRITE, rc, ret;
+
+	*out = NULL;
+	*created_out = 0;
+	ss->be = sqlite_table;
+	ss->path = xstrdup(path);
+	if (stat(path, &sb) < 0) {
+		if (errno != ENOENT || !opt->create) {
+			ret = err_set(errno == ENOENT ? ERR_NOTFOUND
+						      : ERR_GENERIC,
+				      errno == ENOENT
+					      ? "no state store at '%s' (%s); "
+						"run 'catalyst-sync init' first"
+					      : "cannot open state store '%s': "
+						"%s",
+				      path, strerror(errno));
+			goto out;
+		}
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (S_ISDIR(sb.st_mode)) {
+		ret = err_set(ERR_INVALID,
+			      "cannot open state store '%s': it is a directory",
+			      path);
+		goto out;
+	}
+	rc = sqlite3_open_v2(path, &ss->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		ret = err_set(
+			ERR_GENERIC, "cannot open state store '%s': %s", path,
+			ss->db ? sqlite3_errmsg(ss->db) : sqlite3_errstr(rc));
+		goto out;
+	}
+	sqlite3_busy_timeout(ss->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(ss->db, 1);
+	if ((ret = check_is_store(ss)) < 0)
+		goto out;
+	if ((ret = exec_value(ss, "PRAGMA journal_mode=WAL", &mode)) < 0)
+		goto out;
+	if (!mode || strcmp(mode, "wal"))
+		log_warn("store",
+			 "state store '%s' cannot use WAL (journal "
+			 "mode %s)",
+			 path, mode ? mode : "unknown");
+	if ((ret = exec_script(ss,
+			       opt->durable ? "PRAGMA synchronous=FULL"
+					    : "PRAGMA synchronous=NORMAL",
+			       "set up")) < 0 ||
+	    (ret = exec_script(ss, "PRAGMA foreign_keys=ON", "set up")) < 0)
+		goto out;
+	if ((ret = bootstrap(ss, created_out)) < 0)
+		goto out;
+	if ((ret = migrate(ss)) < 0)
+		goto out;
+	*out = &ss->be;
+	ss = NULL;
+	ret = 0;
+out:
+	free(mode);
+	if (ss)
+		sqlite_free(&ss->be);
+	return ret;
+}
+
+/* --- the table's functions --------------------------------------------- */
+
+static int sqlite_info(struct store_backend *be, struct store_info *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	char *created = NULL;
+	int ret;
+
+	if ((ret = meta_get_(ss, "store_id", &out->store_id)) < 0)
+		goto out;
+	if ((ret = schema_version(ss, &out->schema_version)) < 0)
+		goto out;
+	if ((ret = meta_get_(ss, "created_at", &created)) < 0)
+		goto out;
+	out->created_ms = strtoll(created, NULL, 10);
+	out->backend = xstrdup("sqlite");
+	out->location = xstrdup(ss->path);
+	ret = 0;
+out:
+	free(created);
+	if (ret < 0)
+		store_info_release(out);
+	return ret;
+}
+
+static int sqlite_begin(struct store_backend *be, int write)
+{
+	struct sqlite_store *ss = ss_of(be);
+	int ret;
+
+	ret = exec_script(ss, write ? "BEGIN IMMEDIATE" : "BEGIN",
+			  "start a transaction");
+	if (!ret)
+		ss->in_tx = 1;
+	return ret;
+}
+
+static int sqlite_commit(struct store_backend *be)
+{
+	struct sqlite_store *ss = ss_of(be);
+	int ret = exec_script(ss, "COMMIT", "commit");
+
+	if (!ret)
+		ss->in_tx = 0;
+	return ret;
+}
+
+static int sqlite_rollback(struct store_backend *be)
+{
+	struct sqlite_store *ss = ss_of(be);
+
+	for (int i = 0; i < S_NR; i++)
+		if (ss->stmts[i])
+			sqlite3_reset(ss->stmts[i]);
+	if (sqlite3_get_autocommit(ss->db) == 0)
+		(void)exec_script(ss, "ROLLBACK", "roll back");
+	ss->in_tx = 0;
+	return 0;
+}
+
+static int sqlite_meta_get(struct store_backend *be, const char *key,
+			   char **out)
+{
+	return meta_get_(ss_of(be), key, out);
+}
+
+static int sqlite_meta_set(struct store_backend *be, const char *key,
+			   const char *value)
+{
+	return meta_set_(ss_of(be), key, value);
+}
+
+static int sqlite_target_put(struct store_backend *be, const char *name,
+			     const char *url, const char *website_id)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_TARGET_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, name);
+	bind_text(st, 2, url);
+	bind_text(st, 3, website_id);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	return exec_step(ss, st, "write the target");
+}
+
+/*
+ * Runs a statement expected to give at most one row, copying its first
+ * column to *out. ERR_NOTFOUND (with message notfound) when there is none.
+ */
+static int one_string(struct sqlite_store *ss, sqlite3_stmt *st, char **out,
+		      const char *notfound)
+{
+	int rc = sqlite3_step(st), ret;
+
+	*out = NULL;
+	if (rc == SQLITE_ROW) {
+		*out = col_strdup(st, 0);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = err_set(ERR_NOTFOUND, "%s", notfound);
+	} else {
+		ret = sq_error(ss, rc, "read");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sqlite_type_key_get(struct store_backend *be, const char *type_id,
+			       char **key_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf msg = BUF_INIT;
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_TYPE_KEY_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	buf_addf(&msg, "content type '%s' has no persisted key yet", type_id);
+	ret = one_string(ss, st, key_out, msg.ptr);
+	buf_release(&msg);
+	return ret;
+}
+
+static int sqlite_type_key_find(struct store_backend *be,
+				const char *website_id, const char *key,
+				char **type_id_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf msg = BUF_INIT;
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_TYPE_KEY_FIND, &st)) < 0)
+		return ret;
+	bind_text(st, 1, website_id);
+	bind_text(st, 2, key);
+	buf_addf(&msg, "no content type has the key '%s'", key);
+	ret = one_string(ss, st, type_id_out, msg.ptr);
+	buf_release(&msg);
+	return ret;
+}
+
+static int sqlite_type_key_put(struct store_backend *be, const char *website_id,
+			       const char *type_id, const char *key,
+			       const char *origin)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	char *holder = NULL;
+	int ret;
+
+	ret = sqlite_type_key_find(be, website_id, key, &holder);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+	} else if (ret < 0) {
+		return ret;
+	} else if (strcmp(holder, type_id)) {
+		ret = err_set(ERR_CONFLICT,
+			      "the key '%s' is already held by content type "
+			      "'%s'",
+			      key, holder);
+		free(holder);
+		return ret;
+	}
+	free(holder);
+	if ((ret = stmt(ss, S_TYPE_KEY_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	bind_text(st, 2, website_id);
+	bind_text(st, 3, key);
+	bind_text(st, 4, origin);
+	sqlite3_bind_int64(st, 5, time_now_ms());
+	return exec_step(ss, st, "write the type key");
+}
+
+static int sqlite_type_keys(struct store_backend *be, const char *website_id,
+			    json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	json_t *map = json_object();
+	int rc, ret;
+
+	ret = stmt(ss, website_id ? S_TYPE_KEYS_WEBSITE : S_TYPE_KEYS_ALL, &st);
+	if (ret < 0)
+		goto out;
+	if (website_id)
+		bind_text(st, 1, website_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(
+			map, (const char *)sqlite3_column_text(st, 0),
+			json_string((const char *)sqlite3_column_text(st, 1)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "read the type keys");
+		goto out;
+	}
+	*out = map;
+	map = NULL;
+	ret = 0;
+out:
+	json_decref(map);
+	return ret;
+}
+
+static int sqlite_field_keys(struct store_backend *be, const char *type_id,
+			     struct store_field_key **out, size_t *nr_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct store_field_key *fks = NULL;
+	size_t nr = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_FIELD_KEYS, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(fks, nr + 1, alloc);
+		fks[nr].field_ref = col_strdup(st, 0);
+		fks[nr].field_name = col_strdup(st, 1);
+		fks[nr].key = col_strdup(st, 2);
+		nr++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_field_keys_free(fks, nr);
+		return sq_error(ss, rc, "read the field keys");
+	}
+	*out = fks;
+	*nr_out = nr;
+	return 0;
+}
+
+static int sqlite_field_key_put(struct store_backend *be, const char *type_id,
+				const struct store_field_key *fk)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	char *holder = NULL;
+	int ret;
+
+	if ((ret = stmt(ss, S_FIELD_KEY_HOLDER, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	bind_text(st, 2, fk->key);
+	ret = one_string(ss, st, &holder, "");
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+	} else if (ret < 0) {
+		return ret;
+	} else if (strcmp(holder, fk->field_ref)) {
+		ret = err_set(ERR_CONFLICT,
+			      "the property key '%s' of content type '%s' is "
+			      "already held by field '%s'",
+			      fk->key, type_id, holder);
+		free(holder);
+		return ret;
+	}
+	free(holder);
+	if ((ret = stmt(ss, S_FIELD_KEY_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	bind_text(st, 2, fk->field_ref);
+	bind_text(st, 3, fk->field_name);
+	bind_text(st, 4, fk->key);
+	sqlite3_bind_int64(st, 5, time_now_ms());
+	return exec_step(ss, st, "write the field key");
+}
+
+static int sqlite_overlay_get(struct store_backend *be, const char *target,
+			      const char *type_id, json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_OVERLAY_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	bind_text(st, 2, type_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = col_json(ss, st, 0, out);
+	else if (rc == SQLITE_DONE)
+		ret = err_set(ERR_NOTFOUND,
+			      "no overlay for content type '%s' in target "
+			      "'%s'",
+			      type_id, target);
+	else
+		ret = sq_error(ss, rc, "read the overlay");
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sqlite_overlay_put(struct store_backend *be, const char *target,
+			      const char *type_id, const json_t *overlay)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_OVERLAY_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	bind_text(st, 2, type_id);
+	bind_json(st, 3, overlay);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	return exec_step(ss, st, "write the overlay");
+}
+
+/* --- versions ----------------------------------------------------------- */
+
+static int load_parents(struct sqlite_store *ss, struct store_version *v)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_PARENTS_OF, &st)) < 0)
+		return ret;
+	bind_text(st, 1, v->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		store_version_add_parent(
+			v, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(ss, rc, "read the parents of a version");
+	return 0;
+}
+
+/*
+ * Fills v from a row of VERSION_COLS followed by the snapshot column (which
+ * may be NULL). Parents are read separately (load_parents).
+ */
+static int version_from_row(struct sqlite_store *ss, sqlite3_stmt *st,
+			    struct store_version *v)
+{
+	store_version_init(v);
+	v->seq = sqlite3_column_int64(st, 0);
+	v->id = col_strdup(st, 1);
+	v->type_id = col_strdup(st, 2);
+	v->website_id = col_strdup(st, 3);
+	v->type_key = col_strdup(st, 4);
+	v->name = col_strdup(st, 5);
+	v->content_hash = col_strdup(st, 6);
+	v->deleted = sqlite3_column_int(st, 7);
+	v->source = col_strdup(st, 8);
+	v->author = col_strdup(st, 9);
+	v->message = col_strdup(st, 10);
+	v->created_ms = sqlite3_column_int64(st, 11);
+	v->changelog_install = col_strdup(st, 12);
+	v->changelog_id = sqlite3_column_type(st, 13) == SQLITE_NULL
+				  ? -1
+				  : sqlite3_column_int64(st, 13);
+	v->mainline = sqlite3_column_int(st, 14);
+	return col_json(ss, st, VERSION_COLS_NR, &v->snapshot);
+}
+
+static int sqlite_version_put(struct store_backend *be, struct store_version *v)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	char *other = NULL;
+	int ret, rc, begun = 0;
+
+	if ((ret = own_begin(ss)) < 0)
+		return ret;
+	begun = 1;
+	if ((ret = stmt(ss, S_VERSION_EXISTS, &st)) < 0)
+		goto out;
+	bind_text(st, 1, v->id);
+	ret = one_string(ss, st, &other, "");
+	if (ret == 0) {
+		/* Content-addressed: the same id is the same version. */
+		ret = 1;
+		goto out;
+	}
+	if (ret != ERR_NOTFOUND)
+		goto out;
+	err_clear();
+	for (size_t i = 0; i < v->parents_nr; i++) {
+		bind_text(st, 1, v->parents[i]);
+		ret = one_string(ss, st, &other, "");
+		free(other);
+		other = NULL;
+		if (ret == ERR_NOTFOUND) {
+			ret = err_set(ERR_NOTFOUND,
+				      "parent version '%s' of '%s' is not in "
+				      "the store",
+				      v->parents[i], v->id);
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+	}
+	if ((ret = stmt(ss, S_VERSION_INSERT, &st)) < 0)
+		goto out;
+	bind_text(st, 1, v->id);
+	bind_text(st, 2, v->type_id);
+	bind_text(st, 3, v->website_id);
+	bind_text(st, 4, v->type_key);
+	bind_text(st, 5, v->name);
+	bind_text(st, 6, v->content_hash);
+	bind_json(st, 7, v->deleted ? NULL : v->snapshot);
+	sqlite3_bind_int(st, 8, v->deleted ? 1 : 0);
+	bind_text(st, 9, v->source);
+	bind_text(st, 10, v->author);
+	bind_text(st, 11, v->message);
+	sqlite3_bind_int64(st, 12, v->created_ms);
+	bind_text(st, 13, v->changelog_install);
+	if (v->changelog_id >= 0)
+		sqlite3_bind_int64(st, 14, v->changelog_id);
+	sqlite3_bind_int(st, 15, v->mainline ? 1 : 0);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT && v->changelog_install) {
+		ret = err_set(ERR_CONFLICT,
+			      "changelog row %lld already made a version",
+			      v->changelog_id);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "write a version");
+		goto out;
+	}
+	v->seq = sqlite3_last_insert_rowid(ss->db);
+	for (size_t i = 0; i < v->parents_nr; i++) {
+		if ((ret = stmt(ss, S_PARENT_INSERT, &st)) < 0)
+			goto out;
+		bind_text(st, 1, v->id);
+		bind_text(st, 2, v->parents[i]);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+		if ((ret = exec_step(ss, st, "write a version's parents")) < 0)
+			goto out;
+		if ((ret = stmt(ss, S_PARENT_UNHEAD, &st)) < 0)
+			goto out;
+		bind_text(st, 1, v->parents[i]);
+		if ((ret = exec_step(ss, st, "write a version's parents")) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(other);
+	if (begun) {
+		int end = own_end(ss, ret >= 0);
+
+		if (ret >= 0 && end < 0)
+			ret = end;
+	}
+	return ret;
+}
+
+static int sqlite_version_get(struct store_backend *be, const char *id,
+			      struct store_version *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_VERSION_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = version_from_row(ss, st, out);
+	else if (rc == SQLITE_DONE)
+		ret = err_set(ERR_NOTFOUND, "no version '%s'", id);
+	else
+		ret = sq_error(ss, rc, "read a version");
+	sqlite3_reset(st);
+	if (!ret)
+		ret = load_parents(ss, out);
+	if (ret < 0)
+		store_version_release(out);
+	return ret;
+}
+
+static int sqlite_version_resolve(struct store_backend *be, const char *prefix,
+				  char **id_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf upper = BUF_INIT, list = BUF_INIT;
+	sqlite3_stmt *st;
+	size_t nr = 0;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_VERSION_RESOLVE, &st)) < 0)
+		return ret;
+	/* Every id with the prefix sorts in [prefix, prefix + "g"). */
+	buf_addf(&upper, "%sg", prefix);
+	bind_text(st, 1, prefix);
+	bind_text(st, 2, upper.ptr);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		if (!nr)
+			*id_out = xstrdup(id);
+		buf_addf(&list, "%s%.12s", nr ? ", " : "", id);
+		nr++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "read the versions");
+	} else if (!nr) {
+		ret = err_set(ERR_NOTFOUND, "no version '%s'", prefix);
+	} else if (nr > 1) {
+		ret = err_set(ERR_INVALID,
+			      "version '%s' is ambiguous: it could be %s%s; "
+			      "give more digits",
+			      prefix, list.ptr, nr > 5 ? ", ..." : "");
+	} else {
+		ret = 0;
+	}
+	if (ret < 0)
+		FREE_AND_NULL(*id_out);
+	buf_release(&upper);
+	buf_release(&list);
+	return ret;
+}
+
+static int sqlite_version_query(struct store_backend *be,
+				const struct store_version_query *q,
+				store_version_fn fn, void *payload)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf sql = BUF_INIT;
+	struct store_version v;
+	sqlite3_stmt *st = NULL;
+	const char *and = " WHERE ";
+	int rc, ret, n = 0;
+	int i_type = 0, i_since = 0, i_until = 0, i_author = 0, i_source = 0,
+	    i_limit = 0;
+
+	store_version_init(&v);
+	/* Constant fragments only; every value is bound. */
+	buf_adds(&sql, "SELECT " VERSION_COLS);
+	buf_adds(&sql, q->with_snapshot ? ", content_snapshot" : ", NULL");
+	buf_adds(&sql, " FROM content_type_versions");
+	if (q->type_id) {
+		buf_addf(&sql, "%stype_id = ?%d", and, i_type = ++n);
+		and = " AND ";
+	}
+	if (q->since_ms > 0) {
+		buf_addf(&sql, "%screated_at >= ?%d", and, i_since = ++n);
+		and = " AND ";
+	}
+	if (q->until_ms > 0) {
+		buf_addf(&sql, "%screated_at < ?%d", and, i_until = ++n);
+		and = " AND ";
+	}
+	if (q->author) {
+		buf_addf(&sql, "%sauthor = ?%d", and, i_author = ++n);
+		and = " AND ";
+	}
+	if (q->source) {
+		buf_addf(&sql, "%schange_source = ?%d", and, i_source = ++n);
+		and = " AND ";
+	}
+	buf_adds(&sql, " ORDER BY seq DESC");
+	if (q->limit)
+		buf_addf(&sql, " LIMIT ?%d", i_limit = ++n);
+	rc = sqlite3_prepare_v2(ss->db, sql.ptr, (int)sql.len, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sq_error(ss, rc, "query the versions");
+		goto out;
+	}
+	if (i_type)
+		bind_text(st, i_type, q->type_id);
+	if (i_since)
+		sqlite3_bind_int64(st, i_since, q->since_ms);
+	if (i_until)
+		sqlite3_bind_int64(st, i_until, q->until_ms);
+	if (i_author)
+		bind_text(st, i_author, q->author);
+	if (i_source)
+		bind_text(st, i_source, q->source);
+	if (i_limit)
+		sqlite3_bind_int64(st, i_limit, (sqlite3_int64)q->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ret = version_from_row(ss, st, &v)) < 0 ||
+		    (ret = load_parents(ss, &v)) < 0)
+			goto out;
+		ret = fn(&v, payload);
+		store_version_release(&v);
+		if (ret)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "query the versions");
+		goto out;
+	}
+	ret = 0;
+out:
+	store_version_release(&v);
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return ret;
+}
+
+static int sqlite_version_heads(struct store_backend *be, const char *type_id,
+				struct store_version_list *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_VERSION_HEADS, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(out->items, out->nr + 1, out->alloc);
+		ret = version_from_row(ss, st, &out->items[out->nr++]);
+		if (ret < 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "read the heads");
+	for (size_t i = 0; !ret && i < out->nr; i++)
+		ret = load_parents(ss, &out->items[i]);
+	if (ret < 0)
+		store_version_list_release(out);
+	return ret;
+}
+
+static int sqlite_version_mainline(struct store_backend *be,
+				   const char *type_id,
+				   struct store_version *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_VERSION_MAINLINE, &st)) < 0)
+		return ret;
+	bind_text(st, 1, type_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = version_from_row(ss, st, out);
+	else if (rc == SQLITE_DONE)
+		ret = err_set(ERR_NOTFOUND,
+			      "content type '%s' has no version yet", type_id);
+	else
+		ret = sq_error(ss, rc, "read the head");
+	sqlite3_reset(st);
+	if (!ret)
+		ret = load_parents(ss, out);
+	if (ret < 0)
+		store_version_release(out);
+	return ret;
+}
+
+static int sqlite_version_types(struct store_backend *be, json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	json_t *map = json_object();
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_VERSION_TYPES, &st)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(
+			map, (const char *)sqlite3_column_text(st, 0),
+			json_string((const char *)sqlite3_column_text(st, 1)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "read the versions");
+		goto out;
+	}
+	*out = map;
+	map = NULL;
+out:
+	json_decref(map);
+	return ret;
+}
+
+/* --- intents ------------------------------------------------------------ */
+
+static int sqlite_intent_add(struct store_backend *be, const char *kind,
+			     const char *type_id, const json_t *payload,
+			     long long *id_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_INTENT_ADD, &st)) < 0)
+		return ret;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, type_id);
+	bind_json(st, 3, payload);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	if ((ret = exec_step(ss, st, "write an intent")) < 0)
+		return ret;
+	if (id_out)
+		*id_out = sqlite3_last_insert_rowid(ss->db);
+	return 0;
+}
+
+static int sqlite_intent_finish(struct store_backend *be, long long id,
+				const char *state, const char *note)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_INTENT_FINISH, &st)) < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, state);
+	bind_text(st, 3, note);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	if ((ret = exec_step(ss, st, "finish an intent")) < 0)
+		return ret;
+	if (!sqlite3_changes(ss->db))
+		return err_set(ERR_NOTFOUND, "no pending intent %lld", id);
+	return 0;
+}
+
+static int sqlite_intent_pending(struct store_backend *be, store_intent_fn fn,
+				 void *payload)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct store_intent *all = NULL;
+	size_t nr = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	/* Read them all first: fn may write to the store. */
+	if ((ret = stmt(ss, S_INTENT_PENDING, &st)) < 0)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_intent *in;
+
+		ALLOC_GROW(all, nr + 1, alloc);
+		in = &all[nr++];
+		memset(in, 0, sizeof(*in));
+		in->id = sqlite3_column_int64(st, 0);
+		in->kind = col_strdup(st, 1);
+		in->type_id = col_strdup(st, 2);
+		in->state = col_strdup(st, 3);
+		in->note = col_strdup(st, 5);
+		in->created_ms = sqlite3_column_int64(st, 6);
+		if ((ret = col_json(ss, st, 4, &in->payload)) < 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "read the intents");
+	for (size_t i = 0; !ret && i < nr; i++)
+		ret = fn(&all[i], payload);
+	for (size_t i = 0; i < nr; i++)
+		store_intent_release(&all[i]);
+	free(all);
+	return ret;
+}
+
+/* --- locks -------------------------------------------------------------- */
+
+static int lock_read(struct sqlite_store *ss, const char *target,
+		     struct store_lock *out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_LOCK_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->target = col_strdup(st, 0);
+		out->owner_pid = (long)sqlite3_column_int64(st, 1);
+		out->owner_host = col_strdup(st, 2);
+		out->token = col_strdup(st, 3);
+		out->acquired_ms = sqlite3_column_int64(st, 4);
+		out->renewed_ms = sqlite3_column_int64(st, 5);
+		out->expires_ms = sqlite3_column_int64(st, 6);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = err_set(ERR_NOTFOUND, "target '%s' is not locked",
+			      target);
+	} else {
+		ret = sq_error(ss, rc, "read the lock");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+static void bind_lock(sqlite3_stmt *st, const struct store_lock *me)
+{
+	bind_text(st, 1, me->target);
+	sqlite3_bind_int64(st, 2, me->owner_pid);
+	bind_text(st, 3, me->owner_host);
+	bind_text(st, 4, me->token);
+	sqlite3_bind_int64(st, 5, me->acquired_ms);
+	sqlite3_bind_int64(st, 6, me->renewed_ms);
+	sqlite3_bind_int64(st, 7, me->expires_ms);
+}
+
+static int lock_replace(struct sqlite_store *ss, const struct store_lock *me,
+			const char *old_token)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_LOCK_REPLACE, &st)) < 0)
+		return ret;
+	bind_lock(st, me);
+	bind_text(st, 8, old_token);
+	if ((ret = exec_step(ss, st, "take the lock")) < 0)
+		return ret;
+	if (!sqlite3_changes(ss->db))
+		return err_set(
+			ERR_CONFLICT,
+			"the lock of target '%s' changed hands meanwhile",
+			me->target);
+	return 0;
+}
+
+static int sqlite_lock_try(struct store_backend *be,
+			   const struct store_lock *me, long long now_ms,
+			   struct store_lock *holder_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct store_lock cur = {0};
+	struct buf when = BUF_INIT;
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = own_begin(ss)) < 0)
+		return ret;
+	ret = lock_read(ss, me->target, &cur);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		if ((ret = stmt(ss, S_LOCK_INSERT, &st)) < 0)
+			goto out;
+		bind_lock(st, me);
+		ret = exec_step(ss, st, "take the lock");
+		goto out;
+	}
+	if (ret < 0)
+		goto out;
+	if (!strcmp(cur.token, me->token) || cur.expires_ms < now_ms) {
+		if (cur.expires_ms < now_ms)
+			log_info("store",
+				 "the lock of target '%s' held by process %ld "
+				 "on %s expired; taking it over",
+				 me->target, cur.owner_pid, cur.owner_host);
+		ret = lock_replace(ss, me, cur.token);
+		goto out;
+	}
+	time_format_iso(&when, cur.expires_ms);
+	ret = err_set(ERR_CONFLICT,
+		      "target '%s' is locked by process %ld on %s until %s",
+		      me->target, cur.owner_pid, cur.owner_host, when.ptr);
+	*holder_out = cur;
+	memset(&cur, 0, sizeof(cur));
+out : {
+	int end = own_end(ss, ret >= 0);
+
+	if (ret >= 0 && end < 0)
+		ret = end;
+}
+	store_lock_release(&cur);
+	buf_release(&when);
+	return ret;
+}
+
+static int sqlite_lock_steal(struct store_backend *be,
+			     const struct store_lock *me, const char *old_token,
+			     long long now_ms)
+{
+	(void)now_ms;
+	return lock_replace(ss_of(be), me, old_token);
+}
+
+static int sqlite_lock_renew(struct store_backend *be, const char *target,
+			     const char *token, long long expires_ms,
+			     long long now_ms)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_LOCK_RENEW, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	bind_text(st, 2, token);
+	sqlite3_bind_int64(st, 3, now_ms);
+	sqlite3_bind_int64(st, 4, expires_ms);
+	if ((ret = exec_step(ss, st, "renew the lock")) < 0)
+		return ret;
+	if (!sqlite3_changes(ss->db))
+		return err_set(ERR_CONFLICT,
+			       "the lock of target '%s' is no longer ours",
+			       target);
+	return 0;
+}
+
+static int sqlite_lock_release(struct store_backend *be, const char *target,
+			       const char *token)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_LOCK_RELEASE, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	bind_text(st, 2, token);
+	return exec_step(ss, st, "release the lock");
+}
+
+static int sqlite_lock_get(struct store_backend *be, const char *target,
+			   struct store_lock *out)
+{
+	int ret = lock_read(ss_of(be), target, out);
+
+	if (ret < 0)
+		store_lock_release(out);
+	return ret;
+}
+
+/* --- sync state --------------------------------------------------------- */
+
+static int sqlite_sync_state_get(struct store_backend *be, const char *target,
+				 const char *type_id,
+				 struct store_sync_state *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_SYNC_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	bind_text(st, 2, type_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->target = col_strdup(st, 0);
+		out->type_id = col_strdup(st, 1);
+		out->type_key = col_strdup(st, 2);
+		out->base_hash = col_strdup(st, 4);
+		out->remote_etag = col_strdup(st, 5);
+		out->local_version = col_strdup(st, 6);
+		out->status = col_strdup(st, 7);
+		out->conflict_status = col_strdup(st, 8);
+		out->last_sync_ms = sqlite3_column_int64(st, 9);
+		out->updated_ms = sqlite3_column_int64(st, 10);
+		ret = col_json(ss, st, 3, &out->base_doc);
+	} else if (rc == SQLITE_DONE) {
+		ret = err_set(ERR_NOTFOUND,
+			      "content type '%s' was never synced to '%s'",
+			      type_id, target);
+	} else {
+		ret = sq_error(ss, rc, "read the sync state");
+	}
+	sqlite3_reset(st);
+	if (ret < 0)
+		store_sync_state_release(out);
+	return ret;
+}
+
+static int sqlite_sync_state_put(struct store_backend *be,
+				 const struct store_sync_state *s)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_SYNC_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, s->target);
+	bind_text(st, 2, s->type_id);
+	bind_text(st, 3, s->type_key);
+	bind_json(st, 4, s->base_doc);
+	bind_text(st, 5, s->base_hash);
+	bind_text(st, 6, s->remote_etag);
+	bind_text(st, 7, s->local_version);
+	bind_text(st, 8, s->status);
+	bind_text(st, 9, s->conflict_status);
+	bind_time(st, 10, s->last_sync_ms);
+	sqlite3_bind_int64(st, 11, time_now_ms());
+	return exec_step(ss, st, "write the sync state");
+}
+
+static int sqlite_sync_state_list(struct store_backend *be, const char *type_id,
+				  json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	json_t *arr = json_array();
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = stmt(ss, type_id ? S_SYNC_LIST_TYPE : S_SYNC_LIST_ALL, &st);
+	if (ret < 0)
+		goto out;
+	if (type_id)
+		bind_text(st, 1, type_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_object();
+
+		json_object_set_new(
+			o, "target",
+			json_string((const char *)sqlite3_column_text(st, 0)));
+		json_object_set_new(
+			o, "type_id",
+			json_string((const char *)sqlite3_column_text(st, 1)));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			json_object_set_new(
+				o, "type_key",
+				json_string((const char *)sqlite3_column_text(
+					st, 2)));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			json_object_set_new(
+				o, "local_version",
+				json_string((const char *)sqlite3_column_text(
+					st, 3)));
+		json_object_set_new(
+			o, "status",
+			json_string((const char *)sqlite3_column_text(st, 4)));
+		json_object_set_new(o, "last_sync",
+				    json_integer(sqlite3_column_int64(st, 5)));
+		json_array_append_new(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "read the sync state");
+		goto out;
+	}
+	*out = arr;
+	arr = NULL;
+out:
+	json_decref(arr);
+	return ret;
+}
+
+static const struct store_backend sqlite_table = {
+	.version = STORE_BACKEND_VERSION,
+	.name = "sqlite",
+	.free = sqlite_free,
+	.info = sqlite_info,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.meta_get = sqlite_meta_get,
+	.meta_set = sqlite_meta_set,
+	.target_put = sqlite_target_put,
+	.type_key_get = sqlite_type_key_get,
+	.type_key_find = sqlite_type_key_find,
+	.type_key_put = sqlite_type_key_put,
+	.type_keys = sqlite_type_keys,
+	.field_keys = sqlite_field_keys,
+	.field_key_put = sqlite_field_key_put,
+	.overlay_get = sqlite_overlay_get,
+	.overlay_put = sqlite_overlay_put,
+	.version_put = sqlite_version_put,
+	.version_get = sqlite_version_get,
+	.version_resolve = sqlite_version_resolve,
+	.version_query = sqlite_version_query,
+	.version_heads = sqlite_version_heads,
+	.version_mainline = sqlite_version_mainline,
+	.version_types = sqlite_version_types,
+	.intent_add = sqlite_intent_add,
+	.intent_finish = sqlite_intent_finish,
+	.intent_pending = sqlite_intent_pending,
+	.lock_try = sqlite_lock_try,
+	.lock_steal = sqlite_lock_steal,
+	.lock_renew = sqlite_lock_renew,
+	.lock_release = sqlite_lock_release,
+	.lock_get = sqlite_lock_get,
+	.sync_state_get = sqlite_sync_state_get,
+	.sync_state_put = sqlite_sync_state_put,
+	.sync_state_list = sqlite_sync_state_list,
+};
