@@ -448,6 +448,7 @@ int ctx_each_type(struct ctx *ctx, const char *type_spec, ctx_type_fn fn,
 		persisted = NULL;
 		if (ret < 0)
 			goto out;
+		models[i].store = store;
 		if (!type_spec)
 			continue;
 		ret = model_find_type(&models[i], type_spec, &only[i]);

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/history.h"
 #include "core/keys.h"
 #include "core/lens.h"
 #include "core/model.h"
@@ -123,11 +124,20 @@ static int process_row(const struct catalyst_row *row, void *payload)
 		goto hand_over;
 	}
 	validate_catalyst(t.form, label, &t.findings);
-	t.prop_keys = keys_assign_properties(
-		t.form, NULL, label,
-		lens_base_type(json_string_value(
-			json_object_get(t.form, "category"))),
-		&t.findings);
+	if (s->m->store) {
+		/* Persisted keys first, so a renamed field keeps its key. */
+		if (history_prop_keys(s->m->store, row->id, t.form, 0,
+				      &t.prop_keys) < 0) {
+			t.error = err_msg();
+			goto hand_over;
+		}
+	} else {
+		t.prop_keys = keys_assign_properties(
+			t.form, NULL, label,
+			lens_base_type(json_string_value(
+				json_object_get(t.form, "category"))),
+			&t.findings);
+	}
 	lc.type_key = t.key;
 	lc.type_keys = s->m->type_keys;
 	lc.prop_keys = t.prop_keys;

@@ -17,6 +17,7 @@
 #include "core/findings.h"
 
 struct catalyst_db;
+struct store;
 
 /* One type as handed to the caller; everything is borrowed for the call. */
 struct model_type {
@@ -41,6 +42,9 @@ struct model {
 	json_t *known_keys; /* {key: Catalyst id} */
 	json_t *names;      /* {Catalyst name: [ids]} */
 	size_t types_nr;
+	/* With a store, property keys come from its field_map (set by the
+	 * caller after model_open; borrowed). */
+	struct store *store;
 	/* Findings of the first pass, filed per type id: {id: [finding]}. */
 	struct findings key_findings;
 };

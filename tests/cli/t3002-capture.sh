@@ -54,6 +54,13 @@ test_expect_success 'a renamed type keeps its key' '
 	cs --website "$QA" export Story | head -1 | grep -q "^Article  \"Story\""
 '
 
+test_expect_success 'a renamed field keeps its property key in export' '
+	edit "UPDATE \"ContentType\" SET \"fields\" = replace(\"fields\", '\''\"name\":\"slug\"'\'', '\''\"name\":\"permalink\"'\'') WHERE \"id\" = '\''$ARTICLE'\''" &&
+	cs --website "$QA" export --lenient Story --json >e.json &&
+	jq -e ".[0].properties.slug.displayName == \"URL Slug\" and (.[0].properties | has(\"permalink\") | not)" e.json &&
+	cs --website "$QA" log Story >log
+'
+
 test_expect_success 'running again records nothing new' '
 	cs --website "$QA" log Story >log2 && diff -u log log2
 '
