@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "target/http.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -75,6 +76,11 @@ int main(int argc, char **argv)
 		    !strcmp(argv[i], "--trace"))
 			i++;
 	}
+	/* libcurl's global state, before any thread can start. */
+	if (http_global_init() < 0) {
+		fprintf(stderr, "catalyst-sync: %s\n", err_msg());
+		return EXIT_ERROR;
+	}
 	if (i >= argc) {
 		cmd_help(0, NULL, &ctx);
 		return EXIT_USAGE;
@@ -108,5 +114,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "see 'catalyst-sync %s --help'\n", cmd->name);
 	ctx_release(&ctx);
 	log_clear_secrets();
+	http_global_cleanup();
 	return exit_code_for(ret);
 }

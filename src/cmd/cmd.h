@@ -102,6 +102,17 @@ struct capture;
 int ctx_open_history(struct ctx *ctx, struct store **s_out,
 		     struct capture **c_out) __attribute__((warn_unused_result));
 
+/*
+ * Opens the configured target (the only sync.platforms entry, or the one
+ * named "optimizely"); *cfg_out (may be NULL) is its configuration,
+ * borrowed from ctx. Errors say what is missing and where to set it.
+ */
+struct target;
+struct config_target;
+int ctx_open_target(struct ctx *ctx, struct target **out,
+		    const struct config_target **cfg_out)
+	__attribute__((warn_unused_result));
+
 /* A content type named on the command line, resolved. */
 struct ctx_type {
 	char *id;         /* the Catalyst id */

@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "util/jx.h"
 #include "util/xalloc.h"
+#include "target/target.h"
 #include "util/config.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -492,4 +493,30 @@ out:
 	store_close(store);
 	catalyst_db_close(db);
 	return ret;
+}
+
+int ctx_open_target(struct ctx *ctx, struct target **out,
+		    const struct config_target **cfg_out)
+{
+	const struct config_target *t;
+	struct config *c;
+	int ret;
+
+	*out = NULL;
+	if ((ret = ctx_config(ctx, &c)) < 0)
+		return ret;
+	t = config_target(c, c->targets_nr > 1 ? "optimizely" : NULL);
+	if (!t)
+		return err_set(ERR_USAGE,
+			       c->targets_nr > 1
+				       ? "several targets are configured and none "
+					 "is named 'optimizely'"
+				       : "no target is configured; set "
+					 "sync.platforms.optimizely in the "
+					 "configuration, or OPTIMIZELY_CMS_API_URL, "
+					 "OPTIMIZELY_CMS_CLIENT_ID and "
+					 "OPTIMIZELY_CMS_CLIENT_SECRET");
+	if (cfg_out)
+		*cfg_out = t;
+	return target_open(out, t, NULL);
 }

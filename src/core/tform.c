@@ -285,15 +285,46 @@ json_t *tform_to_wire(const json_t *canonical, enum api_version v)
 }
 
 /* The members of obj that the lens does not own (new object). */
-static json_t *unowned(const json_t *obj, int (*owned)(const char *))
+/* A deep copy of the members of obj whose ownership is keep. */
+static json_t *members_owned(const json_t *obj, int (*owned)(const char *),
+			     int keep)
 {
 	json_t *out = json_object();
 	const char *k;
 	json_t *m;
 
 	json_object_foreach((json_t *)obj, k, m)
-		if (!owned(k))
+		if (!owned(k) == !keep)
 			json_object_set_new(out, k, json_deep_copy(m));
+	return out;
+}
+
+static json_t *unowned(const json_t *obj, int (*owned)(const char *))
+{
+	return members_owned(obj, owned, 0);
+}
+
+json_t *tform_owned(const json_t *canonical)
+{
+	json_t *out = members_owned(canonical, tform_type_member_owned, 1);
+	json_t *props = json_object_get(out, "properties");
+	const char *k;
+	json_t *p;
+
+	json_object_foreach(props, k, p) {
+		json_t *mine, *items;
+
+		if (!json_is_object(p))
+			continue;
+		mine = members_owned(p, tform_property_member_owned, 1);
+		items = json_object_get(mine, "items");
+		if (json_is_object(items))
+			json_object_set_new(mine, "items",
+					    members_owned(items,
+							  tform_property_member_owned,
+							  1));
+		json_object_set_new(props, k, mine);
+	}
 	return out;
 }
 

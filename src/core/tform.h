@@ -62,4 +62,11 @@ int tform_type_member_owned(const char *name);
  */
 json_t *tform_overlay(const json_t *canonical);
 
+/*
+ * The owned members of a canonical document only (a new reference): what
+ * the lens produces, so that a remote document can be compared with the
+ * lens output, and hashed as brief §8 hashes L, R and B.
+ */
+json_t *tform_owned(const json_t *canonical);
+
 #endif

@@ -317,6 +317,39 @@ static void test_overlay(void)
 	json_decref(c);
 }
 
+static void test_owned_projection(void)
+{
+	json_t *doc = load(
+		"{\"key\":\"Article\",\"displayName\":\"Article\","
+		"\"baseType\":\"_page\",\"sortOrder\":20,"
+		"\"mayContainTypes\":[\"*\"],\"properties\":{"
+		"\"title\":{\"type\":\"string\",\"isRequired\":true,"
+		"\"indexingType\":\"searchable\",\"group\":\"Content\"},"
+		"\"tags\":{\"type\":\"array\",\"maxItems\":5,"
+		"\"items\":{\"type\":\"string\",\"maxLength\":20,"
+		"\"editorSettings\":{\"x\":1}}}}}");
+	json_t *want = load(
+		"{\"key\":\"Article\",\"displayName\":\"Article\","
+		"\"baseType\":\"_page\",\"properties\":{"
+		"\"title\":{\"type\":\"string\",\"isRequired\":true},"
+		"\"tags\":{\"type\":\"array\",\"maxItems\":5,"
+		"\"items\":{\"type\":\"string\",\"maxLength\":20}}}}");
+	json_t *got = tform_owned(doc);
+	json_t *overlay = tform_overlay(doc);
+
+	ok(json_equal(got, want),
+	   "the owned projection keeps what the lens produces, at every level");
+	ok(json_is_object(json_object_get(
+		   json_object_get(json_object_get(overlay, "properties"),
+				   "title"),
+		   "group") ? json_object_get(overlay, "properties") : NULL),
+	   "and the overlay holds the rest");
+	json_decref(doc);
+	json_decref(want);
+	json_decref(got);
+	json_decref(overlay);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -326,5 +359,6 @@ int main(void)
 	test_to_wire();
 	test_owned();
 	test_overlay();
+	test_owned_projection();
 	return done_testing();
 }
