@@ -55,6 +55,15 @@ test_expect_success 'the bases are recorded with the ETag, the overlay keeps CMS
 	grep -q "searchable" ov
 '
 
+test_expect_success 'status shows adopted types in sync, and an edit as a change since' '
+	cs --config cs.yaml status >out &&
+	grep -Eq "^Article +Article +head [0-9a-f]{12}  optimizely: in sync" out &&
+	grep -Eq "^Product +Product +head [0-9a-f]{12}  never synced" out &&
+	sqlite3 catalyst.db "UPDATE \"ContentType\" SET \"name\" = '\''Essay'\'' WHERE \"id\" = '\''cmeg00bv8q4r2kbsqmyiam2ue'\''" &&
+	cs --config cs.yaml status >out &&
+	grep -Eq "^Essay +Article +head [0-9a-f]{12}  optimizely: changed since last sync" out
+'
+
 test_expect_success 'without a target configured it says what to set' '
 	test_expect_code 64 cs --config cs.yaml init --adopt-remote >out 2>err &&
 	grep -q "OPTIMIZELY_CMS_API_URL" err
