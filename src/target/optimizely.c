@@ -709,30 +709,40 @@ static void on_list(struct opstate *s, struct http_call *c)
 	send_call(s, c);
 }
 
+/*
+ * A write answered 2xx: take the representation it carried, or read the
+ * type back when it came without one. Consumes c.
+ */
+static void take_written(struct opstate *s, struct http_call *c,
+			 const char *etag)
+{
+	json_t *raw = NULL;
+
+	if (!c->response.len) {
+		start_read(s, S_READBACK, c);
+		http_call_free(c);
+		return;
+	}
+	if (parse_object(&raw, c) < 0) {
+		fail_bad_json(s, c);
+		http_call_free(c);
+		return;
+	}
+	take_doc(s, raw, etag);
+	http_call_free(c);
+	succeed(s);
+}
+
 static void on_create(struct opstate *s, struct http_call *c)
 {
 	const char *key = read_key(s);
 	const char *etag;
-	json_t *raw = NULL;
 
 	if (c->result == 0 && (c->status == 201 || c->status == 200)) {
 		etag = http_call_header(c, "etag");
 		s->op->status = c->status;
 		remember(s->o, key, 1, 0, NULL, etag);
-		if (!c->response.len) {
-			/* no representation: read it back */
-			start_read(s, S_READBACK, c);
-			http_call_free(c);
-			return;
-		}
-		if (parse_object(&raw, c) < 0) {
-			fail_bad_json(s, c);
-			http_call_free(c);
-			return;
-		}
-		take_doc(s, raw, etag);
-		http_call_free(c);
-		succeed(s);
+		take_written(s, c, etag);
 		return;
 	}
 	if (c->result == 0 && c->status == 409) {
@@ -750,25 +760,12 @@ static void on_create(struct opstate *s, struct http_call *c)
 static void on_patch(struct opstate *s, struct http_call *c)
 {
 	const char *etag;
-	json_t *raw = NULL;
 
 	if (c->result == 0 && (c->status == 200 || c->status == 204)) {
 		etag = http_call_header(c, "etag");
 		s->op->status = c->status;
 		remember(s->o, s->op->key, 0, 0, s->op->etag, etag);
-		if (!c->response.len) {
-			start_read(s, S_READBACK, c);
-			http_call_free(c);
-			return;
-		}
-		if (parse_object(&raw, c) < 0) {
-			fail_bad_json(s, c);
-			http_call_free(c);
-			return;
-		}
-		take_doc(s, raw, etag);
-		http_call_free(c);
-		succeed(s);
+		take_written(s, c, etag);
 		return;
 	}
 	if (c->result == 0 && c->status == 412 && c->ambiguous) {
