@@ -242,11 +242,7 @@ static void rename_default(struct norm *n, json_t *field, const char *path)
 	json_object_del(field, "default");
 }
 
-/*
- * The label of a plain option: a string as it is; a number or boolean as
- * its JSON text (reals in the fewest digits that read back the same).
- */
-static void option_label(struct buf *b, const json_t *opt)
+void catalyst_option_label(struct buf *b, const json_t *opt)
 {
 	if (json_is_string(opt)) {
 		buf_add(b, json_string_value(opt), json_string_length(opt));
@@ -297,7 +293,7 @@ static void normalize_options(struct norm *n, json_t *field, const char *path)
 			json_t *o = json_object();
 
 			buf_reset(&label);
-			option_label(&label, opt);
+			catalyst_option_label(&label, opt);
 			json_object_set_new(o, "label",
 					    json_stringn(label.ptr, label.len));
 			json_object_set(o, "value", opt);

@@ -83,6 +83,14 @@ int catalyst_form_from_row(json_t **out, enum catalyst_fields_shape *shape_out,
 	__attribute__((warn_unused_result));
 
 /*
+ * Appends the label a plain option gets when normalized: a string as it
+ * is; a number or boolean as its JSON text (reals in the fewest digits
+ * that read back the same).
+ */
+struct buf;
+void catalyst_option_label(struct buf *b, const json_t *opt);
+
+/*
  * The relationship that gives a reference field its target: the one whose
  * fieldName (else name, else member name) equals field; the first by member
  * name when several do. Borrowed from form; NULL when there is none.

@@ -400,26 +400,6 @@ static char *col_strdup(sqlite3_stmt *st, int i)
 	return s ? xstrdup(s) : NULL;
 }
 
-/* A timestamp column as the reader takes it (see catalyst_sqlite.c). */
-static long long col_time(sqlite3_stmt *st, int i,
-			  enum catalyst_time_format *fmt)
-{
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		*fmt = CATALYST_TIME_MILLIS;
-		return sqlite3_column_int64(st, i);
-	case SQLITE_FLOAT:
-		*fmt = CATALYST_TIME_MILLIS;
-		return (long long)sqlite3_column_double(st, i);
-	case SQLITE_NULL:
-		*fmt = CATALYST_TIME_NULL;
-		return -1;
-	default:
-		return catalyst_parse_time(
-			(const char *)sqlite3_column_text(st, i), fmt);
-	}
-}
-
 int capture_each_change(struct capture *c, long long after_id,
 			capture_change_fn fn, void *payload)
 {
@@ -465,8 +445,8 @@ int capture_each_change(struct capture *c, long long after_id,
 		ch.row.plural_name = col_strdup(st, 9);
 		ch.row.display_field = col_strdup(st, 10);
 		ch.row.category = col_strdup(st, 11);
-		ch.row.created_ms = col_time(st, 12, &cf);
-		ch.row.updated_ms = col_time(st, 13, &uf);
+		ch.row.created_ms = catalyst_column_time(st, 12, &cf);
+		ch.row.updated_ms = catalyst_column_time(st, 13, &uf);
 		ch.row.time_format = cf != CATALYST_TIME_NULL ? cf : uf;
 		ret = fn(&ch, payload);
 		catalyst_row_release(&ch.row);
@@ -682,28 +662,6 @@ static int render_error(const struct render *r, const char *fmt, ...)
 	return ret;
 }
 
-/* The text a plain option gets as its label (as catalyst_form.c). */
-static void option_label(struct buf *b, const json_t *opt)
-{
-	if (json_is_string(opt)) {
-		buf_add(b, json_string_value(opt), json_string_length(opt));
-	} else if (json_is_integer(opt)) {
-		buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(opt));
-	} else if (json_is_real(opt)) {
-		double d = json_real_value(opt);
-		char text[64];
-
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(text, sizeof(text), "%.*g", prec, d);
-			if (strtod(text, NULL) == d)
-				break;
-		}
-		buf_adds(b, text);
-	} else {
-		buf_adds(b, json_is_true(opt) ? "true" : "false");
-	}
-}
-
 static int is_plain(const json_t *v)
 {
 	return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
@@ -737,7 +695,7 @@ static json_t *render_options(const json_t *orig, const json_t *opts)
 		    !is_plain(value) ||
 		    !json_is_string(json_object_get(o, "label")))
 			goto not_plain;
-		option_label(&label, value);
+		catalyst_option_label(&label, value);
 		if (strcmp(label.ptr, jx_str(o, "label")))
 			goto not_plain;
 		json_array_append(plain, (json_t *)value);

@@ -414,9 +414,8 @@ static char *column_strdup(sqlite3_stmt *st, int i)
 	return s ? xstrdup(s) : NULL;
 }
 
-/* Reads a timestamp column: INTEGER (or REAL) ms, or text. */
-static long long column_time(sqlite3_stmt *st, int i,
-			     enum catalyst_time_format *fmt)
+long long catalyst_column_time(sqlite3_stmt *st, int i,
+			       enum catalyst_time_format *fmt)
 {
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_INTEGER:
@@ -477,8 +476,8 @@ static void fill_row(struct catalyst_row *row, sqlite3_stmt *st)
 	row->plural_name = column_strdup(st, COL_PLURAL_NAME);
 	row->display_field = column_strdup(st, COL_DISPLAY_FIELD);
 	row->category = column_strdup(st, COL_CATEGORY);
-	row->created_ms = column_time(st, COL_CREATED_AT, &created_fmt);
-	row->updated_ms = column_time(st, COL_UPDATED_AT, &updated_fmt);
+	row->created_ms = catalyst_column_time(st, COL_CREATED_AT, &created_fmt);
+	row->updated_ms = catalyst_column_time(st, COL_UPDATED_AT, &updated_fmt);
 	row->time_format = created_fmt != CATALYST_TIME_NULL ? created_fmt
 							     : updated_fmt;
 }

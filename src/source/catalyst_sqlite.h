@@ -59,6 +59,16 @@ int catalyst_db_each_header(struct catalyst_db *db, const char *website_id,
 			    catalyst_row_fn fn, void *payload)
 	__attribute__((warn_unused_result));
 
+/*
+ * A timestamp column of st, whatever its storage: INTEGER or REAL
+ * milliseconds, SQL text or ISO 8601 text; -1 (and CATALYST_TIME_NULL)
+ * when NULL or unreadable. Shared with the changelog reader.
+ */
+struct sqlite3_stmt;
+enum catalyst_time_format;
+long long catalyst_column_time(struct sqlite3_stmt *st, int i,
+			       enum catalyst_time_format *fmt);
+
 /* True when the ContentType table has the named column. */
 int catalyst_db_has_column(const struct catalyst_db *db, const char *column);
 
