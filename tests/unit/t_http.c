@@ -650,7 +650,7 @@ int main(void)
 
 	plan_lazy();
 	if (http_global_init() < 0 || emu_start(&emu, NULL) < 0) {
-		skip(1, "the emulator cannot start");
+		ok(0, "the emulator starts (it is built with the tests)");
 		return done_testing();
 	}
 	h = engine(1, 0);

@@ -390,7 +390,7 @@ int main(void)
 	plan_lazy();
 	test_margin();
 	if (http_global_init() < 0 || emu_start(&emu, NULL) < 0) {
-		skip(1, "the emulator cannot start");
+		ok(0, "the emulator starts (it is built with the tests)");
 		return done_testing();
 	}
 	test_fetch_and_cache();

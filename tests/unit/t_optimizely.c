@@ -948,7 +948,7 @@ int main(void)
 	plan_lazy();
 	test_urls();
 	if (http_global_init() < 0 || emu_start(&emu, NULL) < 0) {
-		skip(1, "the emulator cannot start");
+		ok(0, "the emulator starts (it is built with the tests)");
 		return done_testing();
 	}
 	test_list();
