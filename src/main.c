@@ -27,6 +27,12 @@ const struct command commands[] = {
 	{ "record", cmd_record,
 	  "record an edit (AI or UI) and write it to Catalyst" },
 	{ "map", cmd_map, "bind a content type to an existing remote key" },
+	{ "plan", cmd_plan, "show what a sync would do, type by type" },
+	{ "apply", cmd_apply, "apply a plan to the CMS (journaled, resumable)" },
+	{ "resume", cmd_resume, "finish an interrupted run" },
+	{ "history", cmd_history, "list the sync history, newest first" },
+	{ "runs", cmd_runs, "list the runs of apply and how they ended" },
+	{ "gc", cmd_gc, "remove runs, history and backups past the retention" },
 	{ "help", cmd_help, "show help for catalyst-sync or a command" },
 	{ NULL, NULL, NULL }
 };

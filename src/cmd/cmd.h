@@ -143,6 +143,12 @@ int cmd_show(int argc, char **argv, struct ctx *ctx);
 int cmd_diff(int argc, char **argv, struct ctx *ctx);
 int cmd_status(int argc, char **argv, struct ctx *ctx);
 int cmd_map(int argc, char **argv, struct ctx *ctx);
+int cmd_plan(int argc, char **argv, struct ctx *ctx);
+int cmd_apply(int argc, char **argv, struct ctx *ctx);
+int cmd_resume(int argc, char **argv, struct ctx *ctx);
+int cmd_history(int argc, char **argv, struct ctx *ctx);
+int cmd_runs(int argc, char **argv, struct ctx *ctx);
+int cmd_gc(int argc, char **argv, struct ctx *ctx);
 
 struct command {
 	const char *name;

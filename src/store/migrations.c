@@ -230,5 +230,94 @@ static const char migration_1[] =
 	" expires_at INTEGER NOT NULL,"
 	" CHECK (expires_at >= renewed_at));";
 
+/*
+ * Migration 2: runs, their journal, the sync history and backups as the
+ * executor writes them (brief §11). No released code ever wrote these four
+ * tables, so they are dropped and made again rather than copied: the
+ * journal gets the actions of the executor (link, import, forget), the
+ * history an action and upper-case statuses, and rows that name a run
+ * refer to it (the journal and the history go with their run, a backup
+ * outlives it).
+ */
+static const char migration_2[] =
+	"DROP TABLE sync_ops;"
+	"DROP TABLE sync_history;"
+	"DROP TABLE backups;"
+	"DROP TABLE sync_runs;"
+
+	/* One run of the executor. */
+	"CREATE TABLE sync_runs ("
+	" run_id TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (length(run_id) BETWEEN 4 AND 64),"
+	" target TEXT NOT NULL CHECK (length(target) > 0),"
+	" mode TEXT NOT NULL CHECK (mode IN ('push', 'pull',"
+	"  'bidirectional')),"
+	" status TEXT NOT NULL CHECK (status IN ('running', 'done',"
+	"  'partial', 'failed', 'interrupted')),"
+	" requested_by TEXT,"
+	" plan TEXT NOT NULL,"
+	" summary TEXT,"
+	" started_at INTEGER NOT NULL,"
+	" finished_at INTEGER);"
+	"CREATE INDEX sync_runs_started ON sync_runs (started_at);"
+	"CREATE INDEX sync_runs_target ON sync_runs (target, started_at);"
+
+	/* Its journal: one row per operation of the plan. */
+	"CREATE TABLE sync_ops ("
+	" run_id TEXT NOT NULL REFERENCES sync_runs (run_id)"
+	"  ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL CHECK (seq >= 0),"
+	" type_id TEXT,"
+	" type_key TEXT,"
+	" action TEXT NOT NULL CHECK (action IN ('create', 'update',"
+	"  'delete', 'link', 'import', 'record_base', 'forget')),"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done',"
+	"  'failed', 'skipped')),"
+	" request TEXT,"
+	" response TEXT,"
+	" etag TEXT,"
+	" error TEXT,"
+	" attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	" started_at INTEGER,"
+	" finished_at INTEGER,"
+	" PRIMARY KEY (run_id, seq));"
+
+	/* The audit trail of every sync of every type. */
+	"CREATE TABLE sync_history ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" run_id TEXT REFERENCES sync_runs (run_id) ON DELETE CASCADE,"
+	" target TEXT NOT NULL,"
+	" type_id TEXT,"
+	" type_key TEXT NOT NULL CHECK (length(type_key) > 0),"
+	" version_id TEXT,"
+	" direction TEXT NOT NULL CHECK (direction IN ('push', 'pull')),"
+	" action TEXT NOT NULL CHECK (action IN ('create', 'update',"
+	"  'delete', 'link', 'import', 'record_base', 'forget')),"
+	" status TEXT NOT NULL CHECK (status IN ('SUCCESS', 'FAILED',"
+	"  'PARTIAL', 'SKIPPED')),"
+	" pushed_data TEXT,"
+	" response_data TEXT,"
+	" error_message TEXT,"
+	" requested_by TEXT,"
+	" started_at INTEGER NOT NULL,"
+	" completed_at INTEGER);"
+	"CREATE INDEX sync_history_started ON sync_history (started_at);"
+	"CREATE INDEX sync_history_key ON sync_history (type_key, started_at);"
+	"CREATE INDEX sync_history_type ON sync_history (type_id, started_at);"
+	"CREATE INDEX sync_history_run ON sync_history (run_id, started_at);"
+
+	/* Remote documents saved before they were changed (brief §12). */
+	"CREATE TABLE backups ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" run_id TEXT REFERENCES sync_runs (run_id) ON DELETE SET NULL,"
+	" target TEXT NOT NULL,"
+	" type_id TEXT,"
+	" type_key TEXT NOT NULL CHECK (length(type_key) > 0),"
+	" remote_doc TEXT NOT NULL,"
+	" etag TEXT,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX backups_run ON backups (run_id, id);"
+	"CREATE INDEX backups_type ON backups (target, type_key, created_at);";
+
 const struct store_migration store_sqlite_migrations[] = {
-	{1, "init", migration_1}, {0, NULL, NULL}};
+	{1, "init", migration_1}, {2, "runs", migration_2}, {0, NULL, NULL}};

@@ -604,3 +604,258 @@ int store_sync_state_list(struct store *s, const char *type_id, json_t **out)
 	*out = NULL;
 	CALL(s, sync_state_list, type_id, out);
 }
+
+/* --- runs, the journal, the history, backups ---------------------------- */
+
+/* True when s is one of the NULL-ended list. */
+static int one_of(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
+static const char *const run_modes[] = {"push", "pull", "bidirectional", NULL};
+static const char *const run_statuses[] = {"running", "done",	     "partial",
+					   "failed",  "interrupted", NULL};
+static const char *const op_actions[] = {"create", "update", "delete",
+					 "link",   "import", "record_base",
+					 "forget", NULL};
+static const char *const op_states[] = {"pending", "running", "done",
+					"failed",  "skipped", NULL};
+static const char *const history_statuses[] = {"SUCCESS", "FAILED", "PARTIAL",
+					       "SKIPPED", NULL};
+
+/* True when id is min..max lower-case hex digits. */
+static int is_hex_id(const char *id, size_t min, size_t max)
+{
+	size_t n = strlen(id);
+
+	return n >= min && n <= max && strspn(id, "0123456789abcdef") == n;
+}
+
+void store_run_release(struct store_run *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->target);
+	free(r->mode);
+	free(r->status);
+	free(r->actor);
+	json_decref(r->plan);
+	json_decref(r->summary);
+	memset(r, 0, sizeof(*r));
+}
+
+int store_run_put(struct store *s, const struct store_run *r)
+{
+	need("run id", r->id);
+	need("target", r->target);
+	if (!is_hex_id(r->id, 4, 64))
+		return err_set(ERR_INVALID,
+			       "a run id is 4 to 64 lower-case hex digits, "
+			       "not '%s'",
+			       r->id);
+	if (!one_of(r->mode, run_modes))
+		return err_set(ERR_INVALID,
+			       "a run's mode is push, pull or bidirectional, "
+			       "not '%s'",
+			       r->mode ? r->mode : "");
+	if (!one_of(r->status, run_statuses))
+		return err_set(ERR_INVALID,
+			       "a run's status is running, done, partial, "
+			       "failed or interrupted, not '%s'",
+			       r->status ? r->status : "");
+	if (!r->plan)
+		return err_set(ERR_INVALID, "run '%s' has no plan", r->id);
+	if (r->started_ms <= 0)
+		return err_set(ERR_INVALID, "run '%s' has no start time",
+			       r->id);
+	CALL(s, run_put, r);
+}
+
+int store_run_get(struct store *s, const char *id, struct store_run *out)
+{
+	memset(out, 0, sizeof(*out));
+	need("run id", id);
+	CALL(s, run_get, id, out);
+}
+
+int store_run_resolve(struct store *s, const char *prefix, char **id_out)
+{
+	*id_out = NULL;
+	if (!is_hex_id(prefix, 4, 64))
+		return err_set(ERR_INVALID,
+			       "'%s' is not a run: give a run id or at least "
+			       "4 of its leading hex digits",
+			       prefix);
+	CALL(s, run_resolve, prefix, id_out);
+}
+
+int store_run_list(struct store *s, const char *target, size_t limit,
+		   json_t **out)
+{
+	*out = NULL;
+	CALL(s, run_list, target, limit, out);
+}
+
+int store_run_unfinished(struct store *s, const char *target, char **id_out)
+{
+	*id_out = NULL;
+	CALL(s, run_unfinished, target, id_out);
+}
+
+void store_op_release(struct store_op *op)
+{
+	if (!op)
+		return;
+	free(op->run_id);
+	free(op->type_id);
+	free(op->type_key);
+	free(op->action);
+	free(op->state);
+	json_decref(op->request);
+	json_decref(op->response);
+	free(op->etag);
+	free(op->error);
+	memset(op, 0, sizeof(*op));
+}
+
+void store_ops_free(struct store_op *ops, size_t nr)
+{
+	for (size_t i = 0; ops && i < nr; i++)
+		store_op_release(&ops[i]);
+	free(ops);
+}
+
+int store_op_put(struct store *s, const struct store_op *op)
+{
+	need("run id", op->run_id);
+	if (!one_of(op->action, op_actions))
+		return err_set(ERR_INVALID,
+			       "an operation's action is create, update, "
+			       "delete, link, import, record_base or forget, "
+			       "not '%s'",
+			       op->action ? op->action : "");
+	if (!one_of(op->state, op_states))
+		return err_set(ERR_INVALID,
+			       "an operation's state is pending, running, "
+			       "done, failed or skipped, not '%s'",
+			       op->state ? op->state : "");
+	if (op->seq < 0 || op->attempts < 0)
+		return err_set(ERR_INVALID,
+			       "BUG: operation %ld of run '%s' has a negative "
+			       "number or attempt count",
+			       op->seq, op->run_id);
+	CALL(s, op_put, op);
+}
+
+int store_ops(struct store *s, const char *run_id, struct store_op **out,
+	      size_t *nr_out)
+{
+	*out = NULL;
+	*nr_out = 0;
+	need("run id", run_id);
+	CALL(s, ops, run_id, out, nr_out);
+}
+
+int store_history_add(struct store *s, struct store_history_entry *e)
+{
+	need("target", e->target);
+	need("type key", e->type_key);
+	if (!e->direction ||
+	    (strcmp(e->direction, "push") && strcmp(e->direction, "pull")))
+		return err_set(ERR_INVALID,
+			       "a sync's direction is push or pull, not '%s'",
+			       e->direction ? e->direction : "");
+	if (!one_of(e->action, op_actions))
+		return err_set(ERR_INVALID,
+			       "a history entry's action is create, update, "
+			       "delete, link, import, record_base or forget, "
+			       "not '%s'",
+			       e->action ? e->action : "");
+	if (!one_of(e->status, history_statuses))
+		return err_set(ERR_INVALID,
+			       "a history entry's status is SUCCESS, FAILED, "
+			       "PARTIAL or SKIPPED, not '%s'",
+			       e->status ? e->status : "");
+	if (e->started_ms <= 0)
+		return err_set(ERR_INVALID,
+			       "the history entry of '%s' has no start time",
+			       e->type_key);
+	CALL(s, history_add, e);
+}
+
+int store_history_query(struct store *s, const struct store_history_query *q,
+			json_t **out)
+{
+	static const struct store_history_query all = {0};
+
+	*out = NULL;
+	if (!q)
+		q = &all;
+	if (q->status && !one_of(q->status, history_statuses))
+		return err_set(ERR_INVALID,
+			       "a history status is SUCCESS, FAILED, PARTIAL "
+			       "or SKIPPED, not '%s'",
+			       q->status);
+	CALL(s, history_query, q, out);
+}
+
+void store_backup_release(struct store_backup *b)
+{
+	if (!b)
+		return;
+	free(b->run_id);
+	free(b->target);
+	free(b->type_id);
+	free(b->type_key);
+	json_decref(b->doc);
+	free(b->etag);
+	memset(b, 0, sizeof(*b));
+}
+
+int store_backup_add(struct store *s, struct store_backup *b)
+{
+	need("target", b->target);
+	need("type key", b->type_key);
+	if (!b->doc)
+		return err_set(ERR_INVALID,
+			       "the backup of '%s' has no document",
+			       b->type_key);
+	if (b->created_ms <= 0)
+		return err_set(ERR_INVALID, "the backup of '%s' has no time",
+			       b->type_key);
+	CALL(s, backup_add, b);
+}
+
+int store_backup_get(struct store *s, long long id, struct store_backup *out)
+{
+	memset(out, 0, sizeof(*out));
+	CALL(s, backup_get, id, out);
+}
+
+int store_backups_of_run(struct store *s, const char *run_id, json_t **out)
+{
+	*out = NULL;
+	need("run id", run_id);
+	CALL(s, backups_of_run, run_id, out);
+}
+
+int store_backup_latest(struct store *s, const char *target,
+			const char *type_key, struct store_backup *out)
+{
+	memset(out, 0, sizeof(*out));
+	need("target", target);
+	need("type key", type_key);
+	CALL(s, backup_latest, target, type_key, out);
+}
+
+int store_gc(struct store *s, long long before_ms, int dry_run,
+	     struct store_gc_report *out)
+{
+	memset(out, 0, sizeof(*out));
+	CALL(s, gc, before_ms, dry_run, out);
+}

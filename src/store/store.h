@@ -37,9 +37,9 @@
 #include "core/canon.h"
 
 /* The schema this binary writes; a store with a newer one is refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* The version of struct store_backend; a backend says which it fills. */
-#define STORE_BACKEND_VERSION 1
+#define STORE_BACKEND_VERSION 2
 
 /* Change sources of a version (brief §7). */
 #define STORE_SOURCE_UI "UI"
@@ -176,6 +176,13 @@ void store_intent_release(struct store_intent *in);
 typedef int (*store_version_fn)(const struct store_version *v, void *payload);
 typedef int (*store_intent_fn)(const struct store_intent *in, void *payload);
 
+struct store_run;
+struct store_op;
+struct store_history_entry;
+struct store_history_query;
+struct store_backup;
+struct store_gc_report;
+
 /*
  * The backend table. Every function gets the backend itself first; the
  * semantics of each are those of the store_* wrapper of the same name
@@ -260,6 +267,33 @@ struct store_backend {
 			      const struct store_sync_state *st);
 	int (*sync_state_list)(struct store_backend *be, const char *type_id,
 			       json_t **out);
+
+	/* Version 2: runs, the journal, the history, backups, retention. */
+	int (*run_put)(struct store_backend *be, const struct store_run *r);
+	int (*run_get)(struct store_backend *be, const char *id,
+		       struct store_run *out);
+	int (*run_resolve)(struct store_backend *be, const char *prefix,
+			   char **id_out);
+	int (*run_list)(struct store_backend *be, const char *target,
+			size_t limit, json_t **out);
+	int (*run_unfinished)(struct store_backend *be, const char *target,
+			      char **id_out);
+	int (*op_put)(struct store_backend *be, const struct store_op *op);
+	int (*ops)(struct store_backend *be, const char *run_id,
+		   struct store_op **out, size_t *nr_out);
+	int (*history_add)(struct store_backend *be,
+			   struct store_history_entry *e);
+	int (*history_query)(struct store_backend *be,
+			     const struct store_history_query *q, json_t **out);
+	int (*backup_add)(struct store_backend *be, struct store_backup *b);
+	int (*backup_get)(struct store_backend *be, long long id,
+			  struct store_backup *out);
+	int (*backups_of_run)(struct store_backend *be, const char *run_id,
+			      json_t **out);
+	int (*backup_latest)(struct store_backend *be, const char *target,
+			     const char *type_key, struct store_backup *out);
+	int (*gc)(struct store_backend *be, long long before_ms, int dry_run,
+		  struct store_gc_report *out);
 };
 
 /*
@@ -467,6 +501,196 @@ int store_sync_state_put(struct store *s, const struct store_sync_state *st)
 	__attribute__((warn_unused_result));
 int store_sync_state_list(struct store *s, const char *type_id, json_t **out)
 	__attribute__((warn_unused_result));
+
+/* ---- runs, their journal, the sync history and backups (brief §11) ---- */
+
+/* A run of the executor (sync_runs). */
+struct store_run {
+	/* 12 lower-case hex digits, random (the store takes 4 to 64) */
+	char *id;
+	char *target; /* the target's name */
+	char *mode;   /* "push", "pull" or "bidirectional" */
+	/* "running", "done" (every operation done), "partial" (some failed
+	 * or were skipped), "failed" (none done), "interrupted" (stopped by
+	 * a signal or a crash; resumable) */
+	char *status;
+	char *actor;	 /* who asked (--actor, else user@host) */
+	json_t *plan;	 /* the plan it runs (core/plan.h); required */
+	json_t *summary; /* counts when finished; may be NULL */
+	long long started_ms;
+	long long finished_ms; /* 0 while running or interrupted */
+};
+void store_run_release(struct store_run *r);
+
+/* One operation of a run (sync_ops): the journal of brief §11. */
+struct store_op {
+	char *run_id;
+	long seq;	/* the operation's number in the plan, from 0 */
+	char *type_id;	/* may be NULL (a type known only remotely) */
+	char *type_key; /* may be NULL for an import (several types) */
+	/* "create", "update", "delete", "link" (the second phase of a
+	 * cycle), "import" (a manifest chunk of creates), "record_base"
+	 * (adopt or converged: no request), "forget" */
+	char *action;
+	/* "pending", "running" (sent, or about to be), "done", "failed",
+	 * "skipped" */
+	char *state;
+	json_t *request;  /* what is (or was) sent; may be NULL */
+	json_t *response; /* the answer's document; may be NULL */
+	char *etag;	  /* the ETag sent with If-Match; may be NULL */
+	char *error;	  /* why it failed or was skipped; may be NULL */
+	int attempts;	  /* how many times it was started */
+	long long started_ms, finished_ms; /* 0: not yet */
+};
+void store_op_release(struct store_op *op);
+void store_ops_free(struct store_op *ops, size_t nr);
+
+/* One row of the audit trail (sync_history). */
+struct store_history_entry {
+	long long id; /* set by the store */
+	char *run_id; /* may be NULL */
+	char *target;
+	char *type_id; /* may be NULL */
+	char *type_key;
+	char *version_id; /* the local version pushed; may be NULL */
+	char *direction;  /* "push" or "pull" */
+	char *action;	  /* create, update, delete, link, import, ... */
+	/* "SUCCESS", "FAILED", "PARTIAL" (a two-phase create whose second
+	 * phase failed), "SKIPPED" */
+	char *status;
+	json_t *pushed;	  /* what was sent; may be NULL */
+	json_t *response; /* what came back; may be NULL */
+	char *error;	  /* may be NULL */
+	char *actor;	  /* may be NULL */
+	long long started_ms, finished_ms;
+};
+
+/*
+ * What store_history_query selects; zero/NULL members do not filter, and
+ * the members that are set must all match.
+ */
+struct store_history_query {
+	const char *target;
+	const char *type_key;
+	const char *type_id;
+	const char *run_id; /* a full run id */
+	const char *status; /* "SUCCESS", "FAILED", "PARTIAL" or "SKIPPED" */
+	long long since_ms; /* started at or after */
+	size_t limit;	    /* newest first; 0: all */
+};
+
+/* A remote document saved before it was changed or deleted (backups). */
+struct store_backup {
+	long long id; /* set by the store */
+	char *run_id; /* may be NULL */
+	char *target;
+	char *type_id; /* may be NULL */
+	char *type_key;
+	json_t *doc; /* the canonical remote document */
+	char *etag;  /* may be NULL */
+	long long created_ms;
+};
+void store_backup_release(struct store_backup *b);
+
+/* What store_gc removed (or, with dry_run, would remove): row counts. */
+struct store_gc_report {
+	size_t runs, ops, history, backups, intents;
+};
+
+/*
+ * Runs. store_run_put inserts or replaces a run (by id; id, target, mode,
+ * status, plan and started_ms are required; the id is 4 to 64 lower-case
+ * hex digits; an unknown mode or status is ERR_INVALID). Replacing a run
+ * keeps its operations. store_run_get reads one by its full id
+ * (ERR_NOTFOUND); *out is released with store_run_release.
+ * store_run_resolve gives the full id of a run from its full id or a
+ * unique prefix of at least 4 hex digits: ERR_NOTFOUND when none matches,
+ * ERR_INVALID when the prefix is too short, not hex, or matches several
+ * (the message lists them); *id_out is malloc'd. store_run_list gives a
+ * new array of {id, target, mode, status, actor, summary, started,
+ * finished, duration_ms} (times as ISO 8601 UTC strings; finished and
+ * duration_ms null while unfinished; actor and summary null when unset),
+ * newest first (by start), at most limit (0: all), for one target (NULL:
+ * all). store_run_unfinished gives the id of the newest run of target
+ * (NULL: of any target) whose status is "running" or "interrupted"
+ * (ERR_NOTFOUND when there is none); *id_out is malloc'd.
+ */
+int store_run_put(struct store *s, const struct store_run *r)
+	__attribute__((warn_unused_result));
+int store_run_get(struct store *s, const char *id, struct store_run *out)
+	__attribute__((warn_unused_result));
+int store_run_resolve(struct store *s, const char *prefix, char **id_out)
+	__attribute__((warn_unused_result));
+int store_run_list(struct store *s, const char *target, size_t limit,
+		   json_t **out) __attribute__((warn_unused_result));
+int store_run_unfinished(struct store *s, const char *target, char **id_out)
+	__attribute__((warn_unused_result));
+
+/*
+ * The journal. store_op_put inserts or replaces one operation (by run_id
+ * and seq; run_id, action and state are required, seq and attempts are 0
+ * or more, an unknown action or state is ERR_INVALID; the run must exist:
+ * ERR_NOTFOUND otherwise). store_ops gives every operation of a run in
+ * seq order (a new array of *nr_out entries, freed with store_ops_free;
+ * NULL and 0 when the run has none); ERR_NOTFOUND for an unknown run.
+ */
+int store_op_put(struct store *s, const struct store_op *op)
+	__attribute__((warn_unused_result));
+int store_ops(struct store *s, const char *run_id, struct store_op **out,
+	      size_t *nr_out) __attribute__((warn_unused_result));
+
+/*
+ * The sync history. store_history_add appends an entry (target, type_key,
+ * direction, action, status and started_ms required; action is one of the
+ * journal's, status one of the four above, else ERR_INVALID; a run_id
+ * must name a run: ERR_NOTFOUND otherwise) and sets e->id. e is only read
+ * otherwise and stays the caller's. store_history_query gives a new array
+ * of {id, run_id, target, type_id, type_key, version_id, direction,
+ * action, status, pushed, response, error, actor, started, finished}
+ * (times ISO 8601 UTC; members without a value are null) of the entries q
+ * selects, newest first (by start, then by id); an unknown status in q is
+ * ERR_INVALID.
+ */
+int store_history_add(struct store *s, struct store_history_entry *e)
+	__attribute__((warn_unused_result));
+int store_history_query(struct store *s, const struct store_history_query *q,
+			json_t **out) __attribute__((warn_unused_result));
+
+/*
+ * Backups. store_backup_add saves one (target, type_key, doc and
+ * created_ms required; a run_id must name a run: ERR_NOTFOUND otherwise)
+ * and sets b->id. store_backup_get reads one by id (ERR_NOTFOUND); *out
+ * is released with store_backup_release. store_backups_of_run gives a new
+ * array of the backups a run made, {id, target, type_id, type_key, doc,
+ * etag, created}, in the order they were made (ERR_NOTFOUND for an
+ * unknown run). store_backup_latest gives the newest backup (by
+ * created_ms, then id) of a type's key in a target (ERR_NOTFOUND).
+ */
+int store_backup_add(struct store *s, struct store_backup *b)
+	__attribute__((warn_unused_result));
+int store_backup_get(struct store *s, long long id, struct store_backup *out)
+	__attribute__((warn_unused_result));
+int store_backups_of_run(struct store *s, const char *run_id, json_t **out)
+	__attribute__((warn_unused_result));
+int store_backup_latest(struct store *s, const char *target,
+			const char *type_key, struct store_backup *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Retention (sync.state.retention): removes what ended before before_ms:
+ * finished runs (done, partial, failed) whose finished_ms (else
+ * started_ms) is before it, with their operations, history entries and
+ * backups; history entries and backups of no run made before it; and
+ * intents that ended (done, abandoned) before it. Never a running or
+ * interrupted run (it may be resumed) nor what belongs to one, never a
+ * version (history is never rewritten), and never the newest backup of a
+ * (target, type key), so that the last state before a change can always
+ * be restored (a kept backup of a removed run loses its run_id). With
+ * dry_run nothing is removed and out says what would be, counted the same
+ * way. One transaction (a savepoint inside the caller's).
+ */
+int store_gc(struct store *s, long long before_ms, int dry_run,
+	     struct store_gc_report *out) __attribute__((warn_unused_result));
 
 /* 32 random hex digits (store ids, lock tokens); caller frees. */
 char *store_random_id(void);

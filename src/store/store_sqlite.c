@@ -5,8 +5,9 @@
  * foreign keys on, a busy timeout so that writers queue. Migrations
  * (migrations.c) are applied in order at open, each in its own
  * BEGIN IMMEDIATE transaction. Every statement is prepared from constant
- * text (or, for version queries, from constant fragments) and every value
- * is bound; frequently used statements are prepared once and cached.
+ * text (or, for version and history queries, from constant fragments) and
+ * every value is bound; frequently used statements are prepared once and
+ * cached.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -62,6 +63,26 @@ enum stmt_id {
 	S_SYNC_PUT,
 	S_SYNC_LIST_ALL,
 	S_SYNC_LIST_TYPE,
+	S_RUN_PUT,
+	S_RUN_GET,
+	S_RUN_EXISTS,
+	S_RUN_RESOLVE,
+	S_RUN_LIST_ALL,
+	S_RUN_LIST_TARGET,
+	S_RUN_UNFINISHED_ALL,
+	S_RUN_UNFINISHED_TARGET,
+	S_OP_PUT,
+	S_OPS,
+	S_HISTORY_ADD,
+	S_BACKUP_ADD,
+	S_BACKUP_GET,
+	S_BACKUPS_OF_RUN,
+	S_BACKUP_LATEST,
+	S_GC_OPS,
+	S_GC_HISTORY,
+	S_GC_BACKUPS,
+	S_GC_RUNS,
+	S_GC_INTENTS,
 	S_NR
 };
 
@@ -71,6 +92,31 @@ enum stmt_id {
 	"deleted, change_source, author, message, created_at, "                \
 	"changelog_install, changelog_id, mainline"
 #define VERSION_COLS_NR 15
+
+/* The columns of a run row, in the order run_from_row reads. */
+#define RUN_COLS                                                               \
+	"run_id, target, mode, status, requested_by, plan, summary, "          \
+	"started_at, finished_at"
+/* The columns of a journal row (op_from_row). */
+#define OP_COLS                                                                \
+	"run_id, seq, type_id, type_key, action, state, request, response, "   \
+	"etag, error, attempts, started_at, finished_at"
+/* The columns of a history row (history_json). */
+#define HISTORY_COLS                                                           \
+	"id, run_id, target, type_id, type_key, version_id, direction, "       \
+	"action, status, pushed_data, response_data, error_message, "          \
+	"requested_by, started_at, completed_at"
+/* The columns of a backup row (backup_from_row, backup_json). */
+#define BACKUP_COLS                                                            \
+	"id, run_id, target, type_id, type_key, remote_doc, etag, created_at"
+/*
+ * The runs retention removes (?1 is the cutoff): finished, and finished
+ * (else started) before it. Running and interrupted runs stay.
+ */
+#define GC_RUNS                                                                \
+	"SELECT run_id FROM sync_runs"                                         \
+	" WHERE status IN ('done', 'partial', 'failed')"                       \
+	" AND coalesce(finished_at, started_at) < ?1"
 
 static const char *const stmt_sql[S_NR] = {
 	[S_META_GET] = "SELECT value FROM store_info WHERE key = ?1",
@@ -190,6 +236,80 @@ static const char *const stmt_sql[S_NR] = {
 			     " local_version, status, last_sync_at"
 			     " FROM sync_state WHERE type_id = ?1"
 			     " ORDER BY target",
+	[S_RUN_PUT] =
+		"INSERT INTO sync_runs (" RUN_COLS ")"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT (run_id) DO UPDATE SET target = excluded.target,"
+		" mode = excluded.mode, status = excluded.status,"
+		" requested_by = excluded.requested_by, plan = excluded.plan,"
+		" summary = excluded.summary,"
+		" started_at = excluded.started_at,"
+		" finished_at = excluded.finished_at",
+	[S_RUN_GET] = "SELECT " RUN_COLS " FROM sync_runs WHERE run_id = ?1",
+	[S_RUN_EXISTS] = "SELECT run_id FROM sync_runs WHERE run_id = ?1",
+	[S_RUN_RESOLVE] = "SELECT run_id FROM sync_runs"
+			  " WHERE run_id >= ?1 AND run_id < ?2"
+			  " ORDER BY run_id LIMIT 6",
+	[S_RUN_LIST_ALL] = "SELECT " RUN_COLS " FROM sync_runs"
+			   " ORDER BY started_at DESC, rowid DESC LIMIT ?1",
+	[S_RUN_LIST_TARGET] = "SELECT " RUN_COLS " FROM sync_runs"
+			      " WHERE target = ?2"
+			      " ORDER BY started_at DESC, rowid DESC LIMIT ?1",
+	[S_RUN_UNFINISHED_ALL] =
+		"SELECT run_id FROM sync_runs"
+		" WHERE status IN ('running', 'interrupted')"
+		" ORDER BY started_at DESC, rowid DESC LIMIT 1",
+	[S_RUN_UNFINISHED_TARGET] =
+		"SELECT run_id FROM sync_runs"
+		" WHERE status IN ('running', 'interrupted') AND target = ?1"
+		" ORDER BY started_at DESC, rowid DESC LIMIT 1",
+	[S_OP_PUT] =
+		"INSERT INTO sync_ops (" OP_COLS ")"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13)"
+		" ON CONFLICT (run_id, seq) DO UPDATE SET"
+		" type_id = excluded.type_id, type_key = excluded.type_key,"
+		" action = excluded.action, state = excluded.state,"
+		" request = excluded.request, response = excluded.response,"
+		" etag = excluded.etag, error = excluded.error,"
+		" attempts = excluded.attempts,"
+		" started_at = excluded.started_at,"
+		" finished_at = excluded.finished_at",
+	[S_OPS] = "SELECT " OP_COLS " FROM sync_ops WHERE run_id = ?1"
+		  " ORDER BY seq",
+	[S_HISTORY_ADD] =
+		"INSERT INTO sync_history (run_id, target, type_id, type_key,"
+		" version_id, direction, action, status, pushed_data,"
+		" response_data, error_message, requested_by, started_at,"
+		" completed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" ?10, ?11, ?12, ?13, ?14)",
+	[S_BACKUP_ADD] = "INSERT INTO backups (run_id, target, type_id,"
+			 " type_key, remote_doc, etag, created_at)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_BACKUP_GET] = "SELECT " BACKUP_COLS " FROM backups WHERE id = ?1",
+	[S_BACKUPS_OF_RUN] = "SELECT " BACKUP_COLS " FROM backups"
+			     " WHERE run_id = ?1 ORDER BY id",
+	[S_BACKUP_LATEST] = "SELECT " BACKUP_COLS " FROM backups"
+			    " WHERE target = ?1 AND type_key = ?2"
+			    " ORDER BY created_at DESC, id DESC LIMIT 1",
+	[S_GC_OPS] = "DELETE FROM sync_ops WHERE run_id IN (" GC_RUNS ")",
+	[S_GC_HISTORY] = "DELETE FROM sync_history"
+			 " WHERE run_id IN (" GC_RUNS ")"
+			 " OR (run_id IS NULL"
+			 " AND coalesce(completed_at, started_at) < ?1)",
+	/* Never the newest backup of a (target, type key). */
+	[S_GC_BACKUPS] = "DELETE FROM backups"
+			 " WHERE (run_id IN (" GC_RUNS ")"
+			 " OR (run_id IS NULL AND created_at < ?1))"
+			 " AND EXISTS (SELECT 1 FROM backups AS newer"
+			 " WHERE newer.target = backups.target"
+			 " AND newer.type_key = backups.type_key"
+			 " AND (newer.created_at > backups.created_at"
+			 " OR (newer.created_at = backups.created_at"
+			 " AND newer.id > backups.id)))",
+	[S_GC_RUNS] = "DELETE FROM sync_runs WHERE run_id IN (" GC_RUNS ")",
+	[S_GC_INTENTS] = "DELETE FROM intents"
+			 " WHERE state <> 'pending' AND finished_at < ?1",
 };
 
 struct sqlite_store {
@@ -1723,6 +1843,662 @@ out:
 	return ret;
 }
 
+/* --- runs, the journal, the history, backups ---------------------------- */
+
+/* v, or JSON null when v is NULL (a column without a value). */
+static json_t *or_null(json_t *v)
+{
+	return v ? v : json_null();
+}
+
+/* A text column as a JSON string, or null. */
+static json_t *col_jstr(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? or_null(json_string(s)) : json_null();
+}
+
+/* A time column as an ISO 8601 UTC string, or null (NULL or 0). */
+static json_t *col_jtime(sqlite3_stmt *st, int i)
+{
+	struct buf b = BUF_INIT;
+	json_t *v;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL ||
+	    sqlite3_column_int64(st, i) <= 0)
+		return json_null();
+	time_format_iso(&b, sqlite3_column_int64(st, i));
+	v = json_string(b.ptr);
+	buf_release(&b);
+	return or_null(v);
+}
+
+/* A JSON column as a JSON value (null for SQL NULL). */
+static int col_jjson(struct sqlite_store *ss, sqlite3_stmt *st, int i,
+		     json_t **out)
+{
+	int ret = col_json(ss, st, i, out);
+
+	if (!ret && !*out)
+		*out = json_null();
+	return ret;
+}
+
+/*
+ * Steps a write of a row that names a run: a foreign key that fails means
+ * the run does not exist (ERR_NOTFOUND).
+ */
+static int exec_run_child(struct sqlite_store *ss, sqlite3_stmt *st,
+			  const char *run_id, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return err_set(ERR_NOTFOUND, "no run '%s' in state store '%s'",
+			       run_id, ss->path);
+	if (rc != SQLITE_DONE)
+		return sq_error(ss, rc, what);
+	return 0;
+}
+
+/* ERR_NOTFOUND when there is no run id. */
+static int run_exists(struct sqlite_store *ss, const char *id)
+{
+	struct buf msg = BUF_INIT;
+	sqlite3_stmt *st;
+	char *got = NULL;
+	int ret;
+
+	if ((ret = stmt(ss, S_RUN_EXISTS, &st)) < 0)
+		return ret;
+	bind_text(st, 1, id);
+	buf_addf(&msg, "no run '%s' in state store '%s'", id, ss->path);
+	ret = one_string(ss, st, &got, msg.ptr);
+	free(got);
+	buf_release(&msg);
+	return ret;
+}
+
+static int sqlite_run_put(struct store_backend *be, const struct store_run *r)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_RUN_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, r->id);
+	bind_text(st, 2, r->target);
+	bind_text(st, 3, r->mode);
+	bind_text(st, 4, r->status);
+	bind_text(st, 5, r->actor);
+	bind_json(st, 6, r->plan);
+	bind_json(st, 7, r->summary);
+	sqlite3_bind_int64(st, 8, r->started_ms);
+	bind_time(st, 9, r->finished_ms);
+	return exec_step(ss, st, "write a run");
+}
+
+/* Fills r from a row of RUN_COLS. */
+static int run_from_row(struct sqlite_store *ss, sqlite3_stmt *st,
+			struct store_run *r)
+{
+	int ret;
+
+	r->id = col_strdup(st, 0);
+	r->target = col_strdup(st, 1);
+	r->mode = col_strdup(st, 2);
+	r->status = col_strdup(st, 3);
+	r->actor = col_strdup(st, 4);
+	r->started_ms = sqlite3_column_int64(st, 7);
+	r->finished_ms = sqlite3_column_int64(st, 8);
+	if ((ret = col_json(ss, st, 5, &r->plan)) < 0)
+		return ret;
+	return col_json(ss, st, 6, &r->summary);
+}
+
+static int sqlite_run_get(struct store_backend *be, const char *id,
+			  struct store_run *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_RUN_GET, &st)) < 0)
+		return ret;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = run_from_row(ss, st, out);
+	else if (rc == SQLITE_DONE)
+		ret = err_set(ERR_NOTFOUND, "no run '%s'", id);
+	else
+		ret = sq_error(ss, rc, "read a run");
+	sqlite3_reset(st);
+	if (ret < 0)
+		store_run_release(out);
+	return ret;
+}
+
+static int sqlite_run_resolve(struct store_backend *be, const char *prefix,
+			      char **id_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf upper = BUF_INIT, list = BUF_INIT;
+	sqlite3_stmt *st;
+	size_t nr = 0;
+	int rc, ret;
+
+	if ((ret = stmt(ss, S_RUN_RESOLVE, &st)) < 0)
+		return ret;
+	/* Run ids are hex: every id with the prefix is in [p, p + "g"). */
+	buf_addf(&upper, "%sg", prefix);
+	bind_text(st, 1, prefix);
+	bind_text(st, 2, upper.ptr);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		if (!nr)
+			*id_out = xstrdup(id);
+		buf_addf(&list, "%s%s", nr ? ", " : "", id);
+		nr++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "read the runs");
+	else if (!nr)
+		ret = err_set(ERR_NOTFOUND, "no run '%s'", prefix);
+	else if (nr > 1)
+		ret = err_set(ERR_INVALID,
+			      "run '%s' is ambiguous: it could be %s%s; give "
+			      "more digits",
+			      prefix, list.ptr, nr > 5 ? ", ..." : "");
+	else
+		ret = 0;
+	if (ret < 0)
+		FREE_AND_NULL(*id_out);
+	buf_release(&upper);
+	buf_release(&list);
+	return ret;
+}
+
+static int sqlite_run_list(struct store_backend *be, const char *target,
+			   size_t limit, json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	json_t *arr = json_array(), *summary = NULL;
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, ret;
+
+	ret = stmt(ss, target ? S_RUN_LIST_TARGET : S_RUN_LIST_ALL, &st);
+	if (ret < 0)
+		goto out;
+	/* LIMIT -1 is no limit. */
+	sqlite3_bind_int64(st, 1, limit ? (sqlite3_int64)limit : -1);
+	if (target)
+		bind_text(st, 2, target);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long started = sqlite3_column_int64(st, 7);
+		long long finished = sqlite3_column_int64(st, 8);
+		json_t *o = json_object();
+
+		json_array_append_new(arr, o);
+		if ((ret = col_jjson(ss, st, 6, &summary)) < 0)
+			break;
+		json_object_set_new(o, "id", col_jstr(st, 0));
+		json_object_set_new(o, "target", col_jstr(st, 1));
+		json_object_set_new(o, "mode", col_jstr(st, 2));
+		json_object_set_new(o, "status", col_jstr(st, 3));
+		json_object_set_new(o, "actor", col_jstr(st, 4));
+		json_object_set_new(o, "summary", summary);
+		summary = NULL;
+		json_object_set_new(o, "started", col_jtime(st, 7));
+		json_object_set_new(o, "finished", col_jtime(st, 8));
+		json_object_set_new(o, "duration_ms",
+				    finished > 0
+					    ? json_integer(finished - started)
+					    : json_null());
+	}
+	sqlite3_reset(st);
+	if (ret < 0)
+		goto out;
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "read the runs");
+		goto out;
+	}
+	*out = arr;
+	arr = NULL;
+	ret = 0;
+out:
+	json_decref(arr);
+	return ret;
+}
+
+static int sqlite_run_unfinished(struct store_backend *be, const char *target,
+				 char **id_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf msg = BUF_INIT;
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = stmt(ss, target ? S_RUN_UNFINISHED_TARGET : S_RUN_UNFINISHED_ALL,
+		   &st);
+	if (ret < 0)
+		return ret;
+	if (target) {
+		bind_text(st, 1, target);
+		buf_addf(&msg, "no unfinished run of target '%s'", target);
+	} else {
+		buf_adds(&msg, "no unfinished run");
+	}
+	ret = one_string(ss, st, id_out, msg.ptr);
+	buf_release(&msg);
+	return ret;
+}
+
+static int sqlite_op_put(struct store_backend *be, const struct store_op *op)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_OP_PUT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, op->run_id);
+	sqlite3_bind_int64(st, 2, op->seq);
+	bind_text(st, 3, op->type_id);
+	bind_text(st, 4, op->type_key);
+	bind_text(st, 5, op->action);
+	bind_text(st, 6, op->state);
+	bind_json(st, 7, op->request);
+	bind_json(st, 8, op->response);
+	bind_text(st, 9, op->etag);
+	bind_text(st, 10, op->error);
+	sqlite3_bind_int(st, 11, op->attempts);
+	bind_time(st, 12, op->started_ms);
+	bind_time(st, 13, op->finished_ms);
+	return exec_run_child(ss, st, op->run_id, "write an operation");
+}
+
+static int op_from_row(struct sqlite_store *ss, sqlite3_stmt *st,
+		       struct store_op *op)
+{
+	int ret;
+
+	memset(op, 0, sizeof(*op));
+	op->run_id = col_strdup(st, 0);
+	op->seq = (long)sqlite3_column_int64(st, 1);
+	op->type_id = col_strdup(st, 2);
+	op->type_key = col_strdup(st, 3);
+	op->action = col_strdup(st, 4);
+	op->state = col_strdup(st, 5);
+	op->etag = col_strdup(st, 8);
+	op->error = col_strdup(st, 9);
+	op->attempts = sqlite3_column_int(st, 10);
+	op->started_ms = sqlite3_column_int64(st, 11);
+	op->finished_ms = sqlite3_column_int64(st, 12);
+	if ((ret = col_json(ss, st, 6, &op->request)) < 0)
+		return ret;
+	return col_json(ss, st, 7, &op->response);
+}
+
+static int sqlite_ops(struct store_backend *be, const char *run_id,
+		      struct store_op **out, size_t *nr_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct store_op *ops = NULL;
+	size_t nr = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, ret;
+
+	if ((ret = run_exists(ss, run_id)) < 0)
+		return ret;
+	if ((ret = stmt(ss, S_OPS, &st)) < 0)
+		return ret;
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(ops, nr + 1, alloc);
+		if ((ret = op_from_row(ss, st, &ops[nr++])) < 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "read the journal");
+	if (ret < 0) {
+		store_ops_free(ops, nr);
+		return ret;
+	}
+	*out = ops;
+	*nr_out = nr;
+	return 0;
+}
+
+static int sqlite_history_add(struct store_backend *be,
+			      struct store_history_entry *e)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_HISTORY_ADD, &st)) < 0)
+		return ret;
+	bind_text(st, 1, e->run_id);
+	bind_text(st, 2, e->target);
+	bind_text(st, 3, e->type_id);
+	bind_text(st, 4, e->type_key);
+	bind_text(st, 5, e->version_id);
+	bind_text(st, 6, e->direction);
+	bind_text(st, 7, e->action);
+	bind_text(st, 8, e->status);
+	bind_json(st, 9, e->pushed);
+	bind_json(st, 10, e->response);
+	bind_text(st, 11, e->error);
+	bind_text(st, 12, e->actor);
+	sqlite3_bind_int64(st, 13, e->started_ms);
+	bind_time(st, 14, e->finished_ms);
+	if ((ret = exec_run_child(ss, st, e->run_id, "write the history")) < 0)
+		return ret;
+	e->id = sqlite3_last_insert_rowid(ss->db);
+	return 0;
+}
+
+/* A row of HISTORY_COLS as the object store_history_query gives. */
+static int history_json(struct sqlite_store *ss, sqlite3_stmt *st, json_t **out)
+{
+	json_t *o = json_object(), *pushed = NULL, *response = NULL;
+	int ret;
+
+	*out = NULL;
+	if ((ret = col_jjson(ss, st, 9, &pushed)) < 0 ||
+	    (ret = col_jjson(ss, st, 10, &response)) < 0)
+		goto out;
+	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "run_id", col_jstr(st, 1));
+	json_object_set_new(o, "target", col_jstr(st, 2));
+	json_object_set_new(o, "type_id", col_jstr(st, 3));
+	json_object_set_new(o, "type_key", col_jstr(st, 4));
+	json_object_set_new(o, "version_id", col_jstr(st, 5));
+	json_object_set_new(o, "direction", col_jstr(st, 6));
+	json_object_set_new(o, "action", col_jstr(st, 7));
+	json_object_set_new(o, "status", col_jstr(st, 8));
+	json_object_set_new(o, "pushed", pushed);
+	json_object_set_new(o, "response", response);
+	pushed = response = NULL;
+	json_object_set_new(o, "error", col_jstr(st, 11));
+	json_object_set_new(o, "actor", col_jstr(st, 12));
+	json_object_set_new(o, "started", col_jtime(st, 13));
+	json_object_set_new(o, "finished", col_jtime(st, 14));
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(pushed);
+	json_decref(response);
+	return ret;
+}
+
+static int sqlite_history_query(struct store_backend *be,
+				const struct store_history_query *q,
+				json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf sql = BUF_INIT;
+	json_t *arr = json_array(), *o;
+	sqlite3_stmt *st = NULL;
+	const char *and = " WHERE ";
+	int rc, ret, n = 0;
+	int i_target = 0, i_key = 0, i_type = 0, i_run = 0, i_status = 0,
+	    i_since = 0, i_limit = 0;
+
+	/* Constant fragments only; every value is bound. */
+	buf_adds(&sql, "SELECT " HISTORY_COLS " FROM sync_history");
+	if (q->target) {
+		buf_addf(&sql, "%starget = ?%d", and, i_target = ++n);
+		and = " AND ";
+	}
+	if (q->type_key) {
+		buf_addf(&sql, "%stype_key = ?%d", and, i_key = ++n);
+		and = " AND ";
+	}
+	if (q->type_id) {
+		buf_addf(&sql, "%stype_id = ?%d", and, i_type = ++n);
+		and = " AND ";
+	}
+	if (q->run_id) {
+		buf_addf(&sql, "%srun_id = ?%d", and, i_run = ++n);
+		and = " AND ";
+	}
+	if (q->status) {
+		buf_addf(&sql, "%sstatus = ?%d", and, i_status = ++n);
+		and = " AND ";
+	}
+	if (q->since_ms > 0) {
+		buf_addf(&sql, "%sstarted_at >= ?%d", and, i_since = ++n);
+		and = " AND ";
+	}
+	buf_adds(&sql, " ORDER BY started_at DESC, id DESC");
+	if (q->limit)
+		buf_addf(&sql, " LIMIT ?%d", i_limit = ++n);
+	rc = sqlite3_prepare_v2(ss->db, sql.ptr, (int)sql.len, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sq_error(ss, rc, "query the history");
+		goto out;
+	}
+	if (i_target)
+		bind_text(st, i_target, q->target);
+	if (i_key)
+		bind_text(st, i_key, q->type_key);
+	if (i_type)
+		bind_text(st, i_type, q->type_id);
+	if (i_run)
+		bind_text(st, i_run, q->run_id);
+	if (i_status)
+		bind_text(st, i_status, q->status);
+	if (i_since)
+		sqlite3_bind_int64(st, i_since, q->since_ms);
+	if (i_limit)
+		sqlite3_bind_int64(st, i_limit, (sqlite3_int64)q->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ret = history_json(ss, st, &o)) < 0)
+			goto out;
+		json_array_append_new(arr, o);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "query the history");
+		goto out;
+	}
+	*out = arr;
+	arr = NULL;
+	ret = 0;
+out:
+	json_decref(arr);
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return ret;
+}
+
+static int sqlite_backup_add(struct store_backend *be, struct store_backup *b)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_BACKUP_ADD, &st)) < 0)
+		return ret;
+	bind_text(st, 1, b->run_id);
+	bind_text(st, 2, b->target);
+	bind_text(st, 3, b->type_id);
+	bind_text(st, 4, b->type_key);
+	bind_json(st, 5, b->doc);
+	bind_text(st, 6, b->etag);
+	sqlite3_bind_int64(st, 7, b->created_ms);
+	if ((ret = exec_run_child(ss, st, b->run_id, "write a backup")) < 0)
+		return ret;
+	b->id = sqlite3_last_insert_rowid(ss->db);
+	return 0;
+}
+
+/* Fills b from a row of BACKUP_COLS. */
+static int backup_from_row(struct sqlite_store *ss, sqlite3_stmt *st,
+			   struct store_backup *b)
+{
+	b->id = sqlite3_column_int64(st, 0);
+	b->run_id = col_strdup(st, 1);
+	b->target = col_strdup(st, 2);
+	b->type_id = col_strdup(st, 3);
+	b->type_key = col_strdup(st, 4);
+	b->etag = col_strdup(st, 6);
+	b->created_ms = sqlite3_column_int64(st, 7);
+	return col_json(ss, st, 5, &b->doc);
+}
+
+/* Runs a backup statement that gives at most one row into *out. */
+static int one_backup(struct sqlite_store *ss, sqlite3_stmt *st,
+		      struct store_backup *out, const char *notfound)
+{
+	int rc = sqlite3_step(st), ret;
+
+	if (rc == SQLITE_ROW)
+		ret = backup_from_row(ss, st, out);
+	else if (rc == SQLITE_DONE)
+		ret = err_set(ERR_NOTFOUND, "%s", notfound);
+	else
+		ret = sq_error(ss, rc, "read a backup");
+	sqlite3_reset(st);
+	if (ret < 0)
+		store_backup_release(out);
+	return ret;
+}
+
+static int sqlite_backup_get(struct store_backend *be, long long id,
+			     struct store_backup *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf msg = BUF_INIT;
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_BACKUP_GET, &st)) < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	buf_addf(&msg, "no backup %lld", id);
+	ret = one_backup(ss, st, out, msg.ptr);
+	buf_release(&msg);
+	return ret;
+}
+
+static int sqlite_backups_of_run(struct store_backend *be, const char *run_id,
+				 json_t **out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	json_t *arr = json_array(), *doc = NULL;
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, ret;
+
+	if ((ret = run_exists(ss, run_id)) < 0)
+		goto out;
+	if ((ret = stmt(ss, S_BACKUPS_OF_RUN, &st)) < 0)
+		goto out;
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_object();
+
+		json_array_append_new(arr, o);
+		if ((ret = col_jjson(ss, st, 5, &doc)) < 0)
+			break;
+		json_object_set_new(o, "id",
+				    json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(o, "target", col_jstr(st, 2));
+		json_object_set_new(o, "type_id", col_jstr(st, 3));
+		json_object_set_new(o, "type_key", col_jstr(st, 4));
+		json_object_set_new(o, "doc", doc);
+		doc = NULL;
+		json_object_set_new(o, "etag", col_jstr(st, 6));
+		json_object_set_new(o, "created", col_jtime(st, 7));
+	}
+	sqlite3_reset(st);
+	if (ret < 0)
+		goto out;
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "read the backups");
+		goto out;
+	}
+	*out = arr;
+	arr = NULL;
+	ret = 0;
+out:
+	json_decref(arr);
+	return ret;
+}
+
+static int sqlite_backup_latest(struct store_backend *be, const char *target,
+				const char *type_key, struct store_backup *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct buf msg = BUF_INIT;
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_BACKUP_LATEST, &st)) < 0)
+		return ret;
+	bind_text(st, 1, target);
+	bind_text(st, 2, type_key);
+	buf_addf(&msg, "no backup of '%s' in target '%s'", type_key, target);
+	ret = one_backup(ss, st, out, msg.ptr);
+	buf_release(&msg);
+	return ret;
+}
+
+/* Runs one retention delete and returns how many rows it removed. */
+static int gc_step(struct sqlite_store *ss, enum stmt_id id,
+		   long long before_ms, size_t *count)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, id, &st)) < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, before_ms);
+	if ((ret = exec_step(ss, st, "remove old runs")) < 0)
+		return ret;
+	*count = (size_t)sqlite3_changes(ss->db);
+	return 0;
+}
+
+/*
+ * The removal is the count: a dry run removes the same rows in the same
+ * transaction and rolls it back, so it cannot say anything else than a
+ * real run would.
+ */
+static int sqlite_gc(struct store_backend *be, long long before_ms, int dry_run,
+		     struct store_gc_report *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	int ret, end;
+
+	if ((ret = own_begin(ss)) < 0)
+		return ret;
+	/* The children first, then the runs: a backup kept as the newest of
+	 * its type loses its run_id (ON DELETE SET NULL). */
+	if ((ret = gc_step(ss, S_GC_OPS, before_ms, &out->ops)) < 0 ||
+	    (ret = gc_step(ss, S_GC_HISTORY, before_ms, &out->history)) < 0 ||
+	    (ret = gc_step(ss, S_GC_BACKUPS, before_ms, &out->backups)) < 0 ||
+	    (ret = gc_step(ss, S_GC_RUNS, before_ms, &out->runs)) < 0 ||
+	    (ret = gc_step(ss, S_GC_INTENTS, before_ms, &out->intents)) < 0)
+		goto out;
+	ret = 0;
+out:
+	end = own_end(ss, ret >= 0 && !dry_run);
+	if (ret >= 0 && end < 0)
+		ret = end;
+	if (ret < 0)
+		memset(out, 0, sizeof(*out));
+	return ret;
+}
+
 static const struct store_backend sqlite_table = {
 	.version = STORE_BACKEND_VERSION,
 	.name = "sqlite",
@@ -1760,4 +2536,18 @@ static const struct store_backend sqlite_table = {
 	.sync_state_get = sqlite_sync_state_get,
 	.sync_state_put = sqlite_sync_state_put,
 	.sync_state_list = sqlite_sync_state_list,
+	.run_put = sqlite_run_put,
+	.run_get = sqlite_run_get,
+	.run_resolve = sqlite_run_resolve,
+	.run_list = sqlite_run_list,
+	.run_unfinished = sqlite_run_unfinished,
+	.op_put = sqlite_op_put,
+	.ops = sqlite_ops,
+	.history_add = sqlite_history_add,
+	.history_query = sqlite_history_query,
+	.backup_add = sqlite_backup_add,
+	.backup_get = sqlite_backup_get,
+	.backups_of_run = sqlite_backups_of_run,
+	.backup_latest = sqlite_backup_latest,
+	.gc = sqlite_gc,
 };

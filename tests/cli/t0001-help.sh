@@ -34,7 +34,8 @@ first_text_block() {
 	awk '/^```text$/ { on = 1; next } on && /^```$/ { exit } on' "$1"
 }
 
-for c in validate export init status diff log show record map; do
+for c in validate export init status diff log show record map \
+	history runs gc; do
 	test_expect_success "$c --help matches docs/catalyst-sync-$c.md" "
 		cs $c --help >help.txt &&
 		first_text_block \"\$CS_SOURCE_DIR/docs/catalyst-sync-$c.md\" >doc.txt &&

@@ -671,12 +671,699 @@ static void test_locks(struct store *s, struct store_backend *be)
 	err_clear();
 }
 
+/* --- runs, the journal, the history, backups, retention ---------------- */
+
+/* Puts a push run of target with a small plan; the strings are borrowed. */
+static int put_run(struct store *s, const char *id, const char *target,
+		   const char *status, long long started, long long finished)
+{
+	struct store_run r = {0};
+	int ret;
+
+	r.id = (char *)id;
+	r.target = (char *)target;
+	r.mode = (char *)"push";
+	r.status = (char *)status;
+	r.actor = (char *)"ana@host";
+	r.plan = json_pack("{s:s, s:i}", "run", id, "ops", 2);
+	r.started_ms = started;
+	r.finished_ms = finished;
+	ret = store_run_put(s, &r);
+	json_decref(r.plan);
+	return ret;
+}
+
+static int put_op(struct store *s, const char *run, long seq,
+		  const char *action, const char *state)
+{
+	struct store_op op = {0};
+
+	op.run_id = (char *)run;
+	op.seq = seq;
+	op.type_id = (char *)"t1";
+	op.type_key = (char *)"Article";
+	op.action = (char *)action;
+	op.state = (char *)state;
+	return store_op_put(s, &op);
+}
+
+/* Adds a history entry; its id, or the error code. */
+static long long add_history(struct store *s, const char *run, const char *key,
+			     const char *status, long long started)
+{
+	struct store_history_entry e = {0};
+	int ret;
+
+	e.run_id = (char *)run;
+	e.target = (char *)"opti";
+	e.type_id = (char *)"t1";
+	e.type_key = (char *)key;
+	e.direction = (char *)"push";
+	e.action = (char *)"update";
+	e.status = (char *)status;
+	e.started_ms = started;
+	e.finished_ms = started + 10;
+	ret = store_history_add(s, &e);
+	return ret < 0 ? ret : e.id;
+}
+
+/* Adds a backup; its id, or the error code. */
+static long long add_backup(struct store *s, const char *run,
+			    const char *target, const char *key,
+			    long long created)
+{
+	struct store_backup b = {0};
+	int ret;
+
+	b.run_id = (char *)run;
+	b.target = (char *)target;
+	b.type_key = (char *)key;
+	b.doc = json_pack("{s:s, s:I}", "key", key, "at", (json_int_t)created);
+	b.etag = (char *)"\"7\"";
+	b.created_ms = created;
+	ret = store_backup_add(s, &b);
+	json_decref(b.doc);
+	return ret < 0 ? ret : b.id;
+}
+
+/* How many history entries q selects (-1 on error). */
+static long history_count(struct store *s, const struct store_history_query *q)
+{
+	json_t *arr = NULL;
+	long n;
+
+	if (store_history_query(s, q, &arr) < 0) {
+		err_clear();
+		return -1;
+	}
+	n = (long)json_array_size(arr);
+	json_decref(arr);
+	return n;
+}
+
+static const char *str_at(const json_t *arr, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(arr, i), key));
+}
+
+static void test_runs(struct store *s)
+{
+	struct store_run r = {0}, got;
+	json_t *list = NULL;
+	char *id = NULL;
+
+	is_int(store_run_get(s, "a1b2c3d4e5f6", &got), ERR_NOTFOUND,
+	       "an unknown run");
+	err_clear();
+	is_int(store_run_unfinished(s, NULL, &id), ERR_NOTFOUND,
+	       "no unfinished run in an empty store");
+	err_clear();
+	ok(!put_run(s, "a1b2c3d4e5f6", "opti", "running", 1000, 0),
+	   "put a run");
+	ok(!store_run_get(s, "a1b2c3d4e5f6", &got), "get it");
+	is_str(got.id, "a1b2c3d4e5f6", "its id");
+	is_str(got.target, "opti", "its target");
+	is_str(got.mode, "push", "its mode");
+	is_str(got.status, "running", "its status");
+	is_str(got.actor, "ana@host", "its actor");
+	ok(got.plan &&
+		   json_integer_value(json_object_get(got.plan, "ops")) == 2,
+	   "its plan");
+	ok(!got.summary, "no summary yet");
+	is_int(got.started_ms, 1000, "its start");
+	is_int(got.finished_ms, 0, "not finished");
+	store_run_release(&got);
+
+	r.id = (char *)"a1b2c3d4e5f6";
+	r.target = (char *)"opti";
+	r.mode = (char *)"push";
+	r.status = (char *)"done";
+	r.plan = json_object();
+	r.summary = json_pack("{s:i, s:i}", "done", 2, "failed", 0);
+	r.started_ms = 1000;
+	r.finished_ms = 4500;
+	ok(!store_run_put(s, &r), "replace it, finished");
+	ok(!store_run_get(s, r.id, &got) && !strcmp(got.status, "done") &&
+		   got.finished_ms == 4500 &&
+		   json_equal(got.summary, r.summary) && !got.actor,
+	   "the new record replaced the old");
+	store_run_release(&got);
+
+	r.status = (char *)"planned";
+	is_int(store_run_put(s, &r), ERR_INVALID, "an unknown status");
+	err_clear();
+	r.status = (char *)"done";
+	r.mode = (char *)"sideways";
+	is_int(store_run_put(s, &r), ERR_INVALID, "an unknown mode");
+	err_clear();
+	r.mode = (char *)"pull";
+	r.id = (char *)"A1B2C3D4E5F6";
+	is_int(store_run_put(s, &r), ERR_INVALID, "an id that is not hex");
+	err_clear();
+	r.id = (char *)"abc";
+	is_int(store_run_put(s, &r), ERR_INVALID, "an id that is too short");
+	err_clear();
+	r.id = (char *)"b0b0b0b0b0b0";
+	r.started_ms = 0;
+	is_int(store_run_put(s, &r), ERR_INVALID, "a run without a start");
+	err_clear();
+	r.started_ms = 1000;
+	json_decref(r.plan);
+	r.plan = NULL;
+	is_int(store_run_put(s, &r), ERR_INVALID, "a run without a plan");
+	err_clear();
+	is_int(store_run_get(s, "b0b0b0b0b0b0", &got), ERR_NOTFOUND,
+	       "refused runs are not stored");
+	err_clear();
+	json_decref(r.summary);
+
+	/* Prefixes. */
+	ok(!put_run(s, "a1b2ff000000", "opti", "failed", 2000, 2500),
+	   "a second run with the same first four digits");
+	ok(!store_run_resolve(s, "a1b2c3d4e5f6", &id) &&
+		   !strcmp(id, "a1b2c3d4e5f6"),
+	   "a full id resolves");
+	free(id);
+	ok(!store_run_resolve(s, "a1b2c", &id) && !strcmp(id, "a1b2c3d4e5f6"),
+	   "a unique prefix resolves");
+	free(id);
+	is_int(store_run_resolve(s, "a1b2", &id), ERR_INVALID,
+	       "an ambiguous prefix");
+	ok(strstr(err_msg(), "a1b2c3d4e5f6") && strstr(err_msg(), "a1b2ff"),
+	   "the message lists the candidates");
+	ok(!id, "and gives no id");
+	err_clear();
+	is_int(store_run_resolve(s, "a1b", &id), ERR_INVALID,
+	       "too short a prefix");
+	err_clear();
+	is_int(store_run_resolve(s, "a1g2", &id), ERR_INVALID,
+	       "not hex digits");
+	err_clear();
+	is_int(store_run_resolve(s, "ffff", &id), ERR_NOTFOUND,
+	       "a prefix that matches nothing");
+	err_clear();
+
+	/* Lists: newest first, limits, one target. */
+	ok(!put_run(s, "c0ffee000001", "other", "interrupted", 3000, 0) &&
+		   !put_run(s, "c0ffee000002", "opti", "running", 4000, 0),
+	   "two unfinished runs");
+	ok(!store_run_list(s, NULL, 0, &list) && json_array_size(list) == 4,
+	   "list every run");
+	is_str(str_at(list, 0, "id"), "c0ffee000002", "newest first");
+	is_str(str_at(list, 3, "id"), "a1b2c3d4e5f6", "oldest last");
+	is_str(str_at(list, 3, "started"), "1970-01-01T00:00:01.000Z",
+	       "times are ISO 8601");
+	is_str(str_at(list, 3, "finished"), "1970-01-01T00:00:04.500Z",
+	       "a finished run has its end");
+	is_int(json_integer_value(
+		       json_object_get(json_array_get(list, 3), "duration_ms")),
+	       3500, "and its duration");
+	ok(json_is_object(json_object_get(json_array_get(list, 3), "summary")),
+	   "and its summary");
+	ok(json_is_null(json_object_get(json_array_get(list, 0), "finished")) &&
+		   json_is_null(json_object_get(json_array_get(list, 0),
+						"duration_ms")) &&
+		   json_is_null(
+			   json_object_get(json_array_get(list, 0), "summary")),
+	   "an unfinished run has none");
+	is_str(str_at(list, 0, "status"), "running", "with its status");
+	is_str(str_at(list, 0, "actor"), "ana@host", "and its actor");
+	json_decref(list);
+	ok(!store_run_list(s, NULL, 2, &list) && json_array_size(list) == 2 &&
+		   !strcmp(str_at(list, 1, "id"), "c0ffee000001"),
+	   "a limit keeps the newest");
+	json_decref(list);
+	ok(!store_run_list(s, "other", 0, &list) &&
+		   json_array_size(list) == 1 &&
+		   !strcmp(str_at(list, 0, "target"), "other"),
+	   "one target's runs");
+	json_decref(list);
+	ok(!store_run_list(s, "nowhere", 0, &list) &&
+		   json_array_size(list) == 0,
+	   "a target without runs has none");
+	json_decref(list);
+
+	/* Unfinished runs. */
+	ok(!store_run_unfinished(s, NULL, &id) && !strcmp(id, "c0ffee000002"),
+	   "the newest unfinished run");
+	free(id);
+	ok(!store_run_unfinished(s, "other", &id) &&
+		   !strcmp(id, "c0ffee000001"),
+	   "an interrupted run is unfinished");
+	free(id);
+	ok(!put_run(s, "c0ffee000002", "opti", "partial", 4000, 5000),
+	   "finish the running one");
+	is_int(store_run_unfinished(s, "opti", &id), ERR_NOTFOUND,
+	       "a target whose runs all finished");
+	ok(!id, "gives no id");
+	err_clear();
+}
+
+static void test_ops(struct store *s)
+{
+	static const char *const actions[] = {
+		"create", "update",	 "delete", "link",
+		"import", "record_base", "forget",
+	};
+	struct store_op op = {0}, *ops = NULL;
+	size_t nr = 0;
+
+	is_int(put_op(s, "0123456789ab", 0, "create", "pending"), ERR_NOTFOUND,
+	       "an operation of an unknown run");
+	ok(strstr(err_msg(), "0123456789ab") != NULL, "names the run");
+	err_clear();
+	is_int(store_ops(s, "0123456789ab", &ops, &nr), ERR_NOTFOUND,
+	       "the journal of an unknown run");
+	err_clear();
+	ok(!put_run(s, "0123456789ab", "opti", "running", 1000, 0), "a run");
+	ok(!store_ops(s, "0123456789ab", &ops, &nr) && nr == 0 && !ops,
+	   "has an empty journal");
+	ok(!put_op(s, "0123456789ab", 2, "delete", "pending") &&
+		   !put_op(s, "0123456789ab", 0, "create", "pending") &&
+		   !put_op(s, "0123456789ab", 1, "update", "pending"),
+	   "journal three operations out of order");
+
+	op.run_id = (char *)"0123456789ab";
+	op.seq = 1;
+	op.type_id = (char *)"t1";
+	op.type_key = (char *)"Article";
+	op.action = (char *)"update";
+	op.state = (char *)"failed";
+	op.request = json_pack("{s:s}", "displayName", "Article");
+	op.response = json_pack("{s:i}", "status", 412);
+	op.etag = (char *)"\"3\"";
+	op.error = (char *)"changed remotely";
+	op.attempts = 2;
+	op.started_ms = 1500;
+	op.finished_ms = 1600;
+	ok(!store_op_put(s, &op), "replace one with its outcome");
+	json_decref(op.request);
+	json_decref(op.response);
+	ok(!put_run(s, "0123456789ab", "opti", "partial", 1000, 2000),
+	   "replace the run");
+	ok(!store_ops(s, "0123456789ab", &ops, &nr) && nr == 3,
+	   "the journal survives it");
+	if (nr == 3) {
+		ok(ops[0].seq == 0 && ops[1].seq == 1 && ops[2].seq == 2,
+		   "in seq order");
+		is_str(ops[0].action, "create", "each with its action");
+		is_str(ops[1].state, "failed", "the new state");
+		is_str(ops[1].etag, "\"3\"", "the ETag");
+		is_str(ops[1].error, "changed remotely", "the error");
+		is_int(ops[1].attempts, 2, "the attempts");
+		is_int(ops[1].started_ms, 1500, "the start");
+		is_int(ops[1].finished_ms, 1600, "the end");
+		is_str(ops[1].run_id, "0123456789ab", "the run");
+		is_str(ops[1].type_key, "Article", "the key");
+		ok(json_integer_value(
+			   json_object_get(ops[1].response, "status")) == 412 &&
+			   json_is_object(ops[1].request),
+		   "the request and the response");
+		ok(!ops[0].request && !ops[0].response && !ops[0].etag &&
+			   ops[0].started_ms == 0,
+		   "unset members read back unset");
+	}
+	store_ops_free(ops, nr);
+
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		ok(!put_op(s, "0123456789ab", 10 + (long)i, actions[i], "done"),
+		   "the action %s is accepted", actions[i]);
+	is_int(put_op(s, "0123456789ab", 20, "adopt", "done"), ERR_INVALID,
+	       "an unknown action is refused");
+	err_clear();
+	is_int(put_op(s, "0123456789ab", 20, "create", "started"), ERR_INVALID,
+	       "an unknown state is refused");
+	err_clear();
+	memset(&op, 0, sizeof(op));
+	op.run_id = (char *)"0123456789ab";
+	op.seq = 30;
+	op.action = (char *)"import";
+	op.state = (char *)"skipped";
+	ok(!store_op_put(s, &op), "an import needs no type");
+	ok(!store_ops(s, "0123456789ab", &ops, &nr) && nr == 11 &&
+		   !ops[10].type_key && !ops[10].type_id,
+	   "every operation is in the journal");
+	store_ops_free(ops, nr);
+}
+
+static void test_sync_history(struct store *s)
+{
+	struct store_history_entry e = {0};
+	struct store_history_query q = {0};
+	json_t *arr = NULL, *o;
+	long long h1, h2, h3, h4, h5;
+
+	is_int(add_history(s, "deadbeef0000", "Article", "SUCCESS", 1000),
+	       ERR_NOTFOUND, "an entry of an unknown run");
+	err_clear();
+	ok(!put_run(s, "aaaa00000001", "opti", "partial", 1000, 2000) &&
+		   !put_run(s, "bbbb00000002", "opti", "done", 3000, 3100),
+	   "two runs");
+	h1 = add_history(s, "aaaa00000001", "Article", "SUCCESS", 1000);
+	h2 = add_history(s, "aaaa00000001", "Author", "FAILED", 1000);
+	h3 = add_history(s, "bbbb00000002", "Article", "PARTIAL", 3000);
+	h4 = add_history(s, NULL, "Gone", "SKIPPED", 4000);
+	ok(h1 > 0 && h2 > h1 && h3 > h2 && h4 > h3, "entries get ids");
+
+	e.target = (char *)"other";
+	e.type_key = (char *)"Article";
+	e.version_id = (char *)"abcdef";
+	e.direction = (char *)"pull";
+	e.action = (char *)"create";
+	e.status = (char *)"SUCCESS";
+	e.pushed = json_pack("{s:s}", "key", "Article");
+	e.error = (char *)"none";
+	e.actor = (char *)"bob@box";
+	e.started_ms = 500;
+	ok(!store_history_add(s, &e), "an entry with every member");
+	h5 = e.id;
+	json_decref(e.pushed);
+	e.pushed = NULL;
+	e.status = (char *)"success";
+	is_int(store_history_add(s, &e), ERR_INVALID,
+	       "statuses are upper case");
+	err_clear();
+	e.status = (char *)"SUCCESS";
+	e.action = (char *)"push";
+	is_int(store_history_add(s, &e), ERR_INVALID, "an unknown action");
+	err_clear();
+	e.action = (char *)"create";
+	e.direction = (char *)"sideways";
+	is_int(store_history_add(s, &e), ERR_INVALID, "an unknown direction");
+	err_clear();
+
+	ok(!store_history_query(s, NULL, &arr) && json_array_size(arr) == 5,
+	   "every entry");
+	ok(json_integer_value(json_object_get(json_array_get(arr, 0), "id")) ==
+			   h4 &&
+		   json_integer_value(json_object_get(json_array_get(arr, 1),
+						      "id")) == h3 &&
+		   json_integer_value(json_object_get(json_array_get(arr, 2),
+						      "id")) == h2 &&
+		   json_integer_value(json_object_get(json_array_get(arr, 3),
+						      "id")) == h1 &&
+		   json_integer_value(
+			   json_object_get(json_array_get(arr, 4), "id")) == h5,
+	   "newest first, the later of equal times first");
+	o = json_array_get(arr, 0);
+	ok(json_is_null(json_object_get(o, "run_id")) &&
+		   json_is_null(json_object_get(o, "pushed")) &&
+		   json_is_null(json_object_get(o, "version_id")),
+	   "members without a value are null");
+	is_str(str_at(arr, 0, "status"), "SKIPPED", "the status");
+	is_str(str_at(arr, 0, "action"), "update", "the action");
+	is_str(str_at(arr, 0, "started"), "1970-01-01T00:00:04.000Z",
+	       "the start");
+	is_str(str_at(arr, 0, "finished"), "1970-01-01T00:00:04.010Z",
+	       "the end");
+	o = json_array_get(arr, 4);
+	ok(!strcmp(json_string_value(json_object_get(
+			   json_object_get(o, "pushed"), "key")),
+		   "Article") &&
+		   json_is_null(json_object_get(o, "finished")) &&
+		   json_is_null(json_object_get(o, "type_id")),
+	   "what was pushed; no end, no type id");
+	is_str(str_at(arr, 4, "direction"), "pull", "the direction");
+	is_str(str_at(arr, 4, "actor"), "bob@box", "the actor");
+	is_str(str_at(arr, 4, "error"), "none", "the error");
+	is_str(str_at(arr, 4, "version_id"), "abcdef", "the version");
+	is_str(str_at(arr, 4, "target"), "other", "the target");
+	json_decref(arr);
+
+	q.type_key = "Article";
+	is_int(history_count(s, &q), 3, "by key");
+	q.type_key = NULL;
+	q.type_id = "t1";
+	is_int(history_count(s, &q), 4, "by type id");
+	q.type_id = NULL;
+	q.run_id = "aaaa00000001";
+	is_int(history_count(s, &q), 2, "by run");
+	q.type_key = "Article";
+	is_int(history_count(s, &q), 1, "by run and key");
+	memset(&q, 0, sizeof(q));
+	q.status = "FAILED";
+	ok(!store_history_query(s, &q, &arr) && json_array_size(arr) == 1 &&
+		   !strcmp(str_at(arr, 0, "type_key"), "Author"),
+	   "by status");
+	json_decref(arr);
+	q.status = "failed";
+	is_int(store_history_query(s, &q, &arr), ERR_INVALID,
+	       "an unknown status in a query");
+	err_clear();
+	memset(&q, 0, sizeof(q));
+	q.since_ms = 3000;
+	is_int(history_count(s, &q), 2, "since a time (inclusive)");
+	q.since_ms = 0;
+	q.target = "other";
+	is_int(history_count(s, &q), 1, "by target");
+	memset(&q, 0, sizeof(q));
+	q.limit = 2;
+	ok(!store_history_query(s, &q, &arr) && json_array_size(arr) == 2 &&
+		   json_integer_value(
+			   json_object_get(json_array_get(arr, 0), "id")) == h4,
+	   "a limit keeps the newest");
+	json_decref(arr);
+	q.limit = 0;
+	q.type_key = "Nothing";
+	ok(!store_history_query(s, &q, &arr) && json_is_array(arr) &&
+		   json_array_size(arr) == 0,
+	   "no match is an empty array");
+	json_decref(arr);
+}
+
+static void test_backups(struct store *s)
+{
+	struct store_backup got;
+	json_t *arr = NULL;
+	long long b1, b2, b3;
+
+	is_int(add_backup(s, "deadbeef0000", "opti", "Article", 1000),
+	       ERR_NOTFOUND, "a backup of an unknown run");
+	err_clear();
+	is_int(store_backup_get(s, 42, &got), ERR_NOTFOUND,
+	       "an unknown backup");
+	err_clear();
+	is_int(store_backups_of_run(s, "deadbeef0000", &arr), ERR_NOTFOUND,
+	       "the backups of an unknown run");
+	err_clear();
+	is_int(store_backup_latest(s, "opti", "Article", &got), ERR_NOTFOUND,
+	       "no backup yet");
+	err_clear();
+	ok(!put_run(s, "aaaa00000001", "opti", "done", 1000, 2000) &&
+		   !put_run(s, "bbbb00000002", "opti", "done", 3000, 4000),
+	   "two runs");
+	ok(!store_backups_of_run(s, "aaaa00000001", &arr) &&
+		   json_is_array(arr) && json_array_size(arr) == 0,
+	   "a run without backups");
+	json_decref(arr);
+	b1 = add_backup(s, "aaaa00000001", "opti", "Article", 1500);
+	b2 = add_backup(s, "aaaa00000001", "opti", "Author", 1400);
+	b3 = add_backup(s, "bbbb00000002", "opti", "Article", 3500);
+	ok(b1 > 0 && b2 > b1 && b3 > b2, "backups get ids");
+	ok(add_backup(s, NULL, "staging", "Article", 9000) > 0,
+	   "a backup of no run, in another target");
+
+	ok(!store_backup_get(s, b1, &got), "get one");
+	is_int(got.id, b1, "its id");
+	is_str(got.run_id, "aaaa00000001", "its run");
+	is_str(got.target, "opti", "its target");
+	is_str(got.type_key, "Article", "its key");
+	ok(!got.type_id, "no type id");
+	is_str(got.etag, "\"7\"", "its ETag");
+	is_int(got.created_ms, 1500, "its time");
+	ok(json_integer_value(json_object_get(got.doc, "at")) == 1500,
+	   "its document");
+	store_backup_release(&got);
+
+	ok(!store_backups_of_run(s, "aaaa00000001", &arr) &&
+		   json_array_size(arr) == 2,
+	   "the backups of a run");
+	ok(json_integer_value(json_object_get(json_array_get(arr, 0), "id")) ==
+			   b1 &&
+		   json_integer_value(
+			   json_object_get(json_array_get(arr, 1), "id")) == b2,
+	   "in the order they were made");
+	is_str(str_at(arr, 1, "type_key"), "Author", "with their keys");
+	is_str(str_at(arr, 1, "created"), "1970-01-01T00:00:01.400Z",
+	       "and times");
+	ok(json_is_object(json_object_get(json_array_get(arr, 0), "doc")),
+	   "and documents");
+	json_decref(arr);
+
+	ok(!store_backup_latest(s, "opti", "Article", &got) && got.id == b3,
+	   "the newest backup of a key in a target");
+	store_backup_release(&got);
+	is_int(store_backup_latest(s, "opti", "Nope", &got), ERR_NOTFOUND,
+	       "a key without backups");
+	err_clear();
+	is_int(store_backup_latest(s, "elsewhere", "Article", &got),
+	       ERR_NOTFOUND, "backups are per target");
+	err_clear();
+}
+
+static int count_intent(const struct store_intent *in, void *payload)
+{
+	(void)in;
+	++*(size_t *)payload;
+	return 0;
+}
+
+static int gc_report_is(const struct store_gc_report *r, size_t runs,
+			size_t ops, size_t history, size_t backups,
+			size_t intents)
+{
+	if (r->runs == runs && r->ops == ops && r->history == history &&
+	    r->backups == backups && r->intents == intents)
+		return 1;
+	diag("gc report: runs %zu, ops %zu, history %zu, backups %zu, "
+	     "intents %zu",
+	     r->runs, r->ops, r->history, r->backups, r->intents);
+	return 0;
+}
+
+#define OLD1 "0001aaaaaaaa"
+#define OLD2 "0002aaaaaaaa"
+#define INT1 "0003aaaaaaaa"
+#define RUN1 "0004aaaaaaaa"
+#define NEW1 "0005aaaaaaaa"
+
+static void test_gc(struct store *s)
+{
+	struct store_gc_report rep;
+	struct store_backup got;
+	struct store_version v, gotv;
+	struct store_run run;
+	struct store_history_query q = {0};
+	struct store_op *ops = NULL;
+	json_t *arr = NULL, *p = json_object();
+	long long a_old1, a_old2, a_new1, b_old1, b_norun, d_old1, c_int1;
+	long long i1 = 0, i2 = 0;
+	size_t nr = 0, pending = 0;
+
+	/* Finished before 5000: OLD1 (done) and OLD2 (failed). */
+	ok(!put_run(s, OLD1, "opti", "done", 1000, 2000) &&
+		   !put_run(s, OLD2, "opti", "failed", 2100, 2500) &&
+		   !put_run(s, INT1, "opti", "interrupted", 1000, 0) &&
+		   !put_run(s, RUN1, "opti", "running", 1500, 0) &&
+		   !put_run(s, NEW1, "opti", "done", 8000, 9000),
+	   "old, unfinished and new runs");
+	ok(!put_op(s, OLD1, 0, "create", "done") &&
+		   !put_op(s, OLD1, 1, "update", "done") &&
+		   !put_op(s, OLD2, 0, "update", "failed") &&
+		   !put_op(s, INT1, 0, "update", "running") &&
+		   !put_op(s, RUN1, 0, "update", "pending") &&
+		   !put_op(s, NEW1, 0, "update", "done"),
+	   "their journals");
+	ok(add_history(s, OLD1, "A", "SUCCESS", 1100) > 0 &&
+		   add_history(s, OLD1, "B", "SUCCESS", 1200) > 0 &&
+		   add_history(s, OLD2, "A", "FAILED", 2200) > 0 &&
+		   add_history(s, INT1, "C", "SUCCESS", 1000) > 0 &&
+		   add_history(s, NEW1, "A", "SUCCESS", 8100) > 0 &&
+		   add_history(s, NULL, "A", "SKIPPED", 1000) > 0 &&
+		   add_history(s, NULL, "A", "SKIPPED", 9500) > 0,
+	   "their history, and entries of no run");
+	a_old1 = add_backup(s, OLD1, "opti", "A", 1500);
+	b_old1 = add_backup(s, OLD1, "opti", "B", 1600);
+	d_old1 = add_backup(s, OLD1, "opti", "D", 1800);
+	a_old2 = add_backup(s, OLD2, "opti", "A", 2400);
+	b_norun = add_backup(s, NULL, "opti", "B", 1700);
+	c_int1 = add_backup(s, INT1, "opti", "C", 1100);
+	ok(add_backup(s, INT1, "opti", "C", 1300) > 0, "backups");
+	a_new1 = add_backup(s, NEW1, "opti", "A", 8500);
+	ok(a_old1 > 0 && b_old1 > 0 && d_old1 > 0 && a_old2 > 0 &&
+		   b_norun > 0 && c_int1 > 0 && a_new1 > 0,
+	   "more backups");
+	ok(!store_intent_add(s, "record", "t1", p, &i1) &&
+		   !store_intent_add(s, "record", "t1", p, &i2) &&
+		   !store_intent_finish(s, i1, "done", NULL),
+	   "an ended intent and a pending one");
+	json_decref(p);
+	make_version(&v, "t1", "kept", NULL);
+	ok(!store_version_put(s, &v), "a version");
+
+	ok(!store_gc(s, 5000, 1, &rep), "a dry run");
+	ok(gc_report_is(&rep, 2, 3, 4, 3, 0),
+	   "says 2 runs, 3 operations, 4 entries, 3 backups");
+	ok(!store_run_get(s, OLD1, &run), "but removes nothing: the run");
+	store_run_release(&run);
+	ok(!store_ops(s, OLD1, &ops, &nr) && nr == 2, "its journal");
+	store_ops_free(ops, nr);
+	is_int(history_count(s, NULL), 7, "the history");
+	ok(!store_backup_get(s, a_old1, &got), "the backups");
+	store_backup_release(&got);
+
+	ok(!store_gc(s, 5000, 0, &rep), "remove what ended before 5000");
+	ok(gc_report_is(&rep, 2, 3, 4, 3, 0), "the same counts");
+	is_int(store_run_get(s, OLD1, &run), ERR_NOTFOUND,
+	       "a finished old run is gone");
+	err_clear();
+	is_int(store_run_get(s, OLD2, &run), ERR_NOTFOUND, "a failed one too");
+	err_clear();
+	is_int(store_ops(s, OLD1, &ops, &nr), ERR_NOTFOUND,
+	       "and its journal with it");
+	err_clear();
+	q.run_id = OLD1;
+	is_int(history_count(s, &q), 0, "and its history");
+	memset(&q, 0, sizeof(q));
+	is_int(history_count(s, &q), 3,
+	       "the history of kept runs and new entries stays");
+	q.run_id = INT1;
+	is_int(history_count(s, &q), 1, "the interrupted run's entry too");
+	memset(&q, 0, sizeof(q));
+	ok(!store_run_get(s, INT1, &run) && !strcmp(run.status, "interrupted"),
+	   "an old interrupted run stays");
+	store_run_release(&run);
+	ok(!store_run_get(s, RUN1, &run), "a running one stays");
+	store_run_release(&run);
+	ok(!store_ops(s, INT1, &ops, &nr) && nr == 1, "with its journal");
+	store_ops_free(ops, nr);
+	ok(!store_backups_of_run(s, INT1, &arr) && json_array_size(arr) == 2,
+	   "and its backups, however old");
+	json_decref(arr);
+	is_int(store_backup_get(s, a_old1, &got), ERR_NOTFOUND,
+	       "an old backup with a newer one is gone");
+	err_clear();
+	is_int(store_backup_get(s, a_old2, &got), ERR_NOTFOUND,
+	       "so is the next");
+	err_clear();
+	is_int(store_backup_get(s, b_old1, &got), ERR_NOTFOUND,
+	       "and an old backup of another key");
+	err_clear();
+	ok(!store_backup_get(s, b_norun, &got), "the newest of B stays");
+	store_backup_release(&got);
+	ok(!store_backup_get(s, d_old1, &got) && !got.run_id,
+	   "the only backup of D stays, without its run");
+	store_backup_release(&got);
+	ok(!store_backup_latest(s, "opti", "A", &got) && got.id == a_new1,
+	   "the newest backup of A is the new run's");
+	store_backup_release(&got);
+	ok(!store_gc(s, 5000, 0, &rep) && gc_report_is(&rep, 0, 0, 0, 0, 0),
+	   "a second pass removes nothing");
+
+	/* Everything ended now: the new run, the ended intent. */
+	ok(!store_gc(s, time_now_ms() + 60000, 0, &rep), "a later cutoff");
+	ok(gc_report_is(&rep, 1, 1, 2, 0, 1),
+	   "removes the new run, its op, two entries and the ended intent");
+	ok(!store_intent_pending(s, count_intent, &pending) && pending == 1,
+	   "a pending intent stays");
+	ok(!store_run_unfinished(s, NULL, &run.id) && !strcmp(run.id, RUN1),
+	   "unfinished runs stay");
+	free(run.id);
+	ok(!store_backup_get(s, a_new1, &got), "the newest backup of A stays");
+	store_backup_release(&got);
+	ok(!store_version_get(s, v.id, &gotv), "versions are never removed");
+	store_version_release(&gotv);
+	store_version_release(&v);
+}
+
 /* Runs the whole suite on fresh stores from f. */
 static void conformance(struct factory *f)
 {
 	static void (*const plain[])(struct store *) = {
-		test_meta_and_tx, test_keys,	test_overlay_sync,
-		test_versions,	  test_intents,
+		test_meta_and_tx, test_keys,	     test_overlay_sync,
+		test_versions,	  test_intents,	     test_runs,
+		test_ops,	  test_sync_history, test_backups,
+		test_gc,
 	};
 	struct store *s = NULL;
 	struct store_backend *be = NULL;
@@ -780,9 +1467,21 @@ static void test_sqlite(void)
 	v = pragma(path, "PRAGMA journal_mode");
 	is_str(v, "wal", "WAL mode");
 	free(v);
-	v = pragma(path, "SELECT group_concat(version) FROM schema_migrations");
-	is_str(v, "1", "migration 1 is recorded");
+	v = pragma(path, "SELECT group_concat(version) FROM "
+			 "(SELECT version FROM schema_migrations ORDER BY "
+			 "version)");
+	is_str(v, "1,2", "migrations 1 and 2 are recorded");
 	free(v);
+	ok(sql_exec(path,
+		    "INSERT INTO sync_runs (run_id, target, mode, status, plan,"
+		    " started_at) VALUES ('abcd', 'o', 'push', 'planned', '{}',"
+		    " 1)") < 0,
+	   "a CHECK constraint refuses an unknown run status");
+	ok(sql_exec(path,
+		    "INSERT INTO sync_history (target, type_key, direction,"
+		    " action, status, started_at) VALUES ('o', 'K', 'push',"
+		    " 'update', 'success', 1)") < 0,
+	   "a CHECK constraint refuses a lower-case history status");
 	ok(sql_exec(path,
 		    "INSERT INTO content_type_versions (version_id, type_id,"
 		    " website_id, content_hash, content_snapshot,"
@@ -828,6 +1527,78 @@ static void test_sqlite(void)
 	free(path);
 }
 
+/*
+ * A store made by a binary of schema 1 (the bootstrap tables and
+ * migration 1 only) opens and migrates to the current schema, keeping
+ * what it held.
+ */
+static void test_migrate_from_1(void)
+{
+	struct store_options open_only = {0, 0};
+	struct store *s = NULL;
+	struct store_info info;
+	char *path = test_temp_path(), *v = NULL;
+	struct buf sql = BUF_INIT;
+
+	unlink(path);
+	buf_adds(&sql, "CREATE TABLE schema_migrations ("
+		       " version INTEGER NOT NULL PRIMARY KEY"
+		       " CHECK (version > 0), name TEXT NOT NULL,"
+		       " applied_at INTEGER NOT NULL);"
+		       "CREATE TABLE store_info (key TEXT NOT NULL PRIMARY KEY,"
+		       " value TEXT NOT NULL);");
+	is_int(store_sqlite_migrations[0].version, 1, "migration 1 is first");
+	buf_adds(&sql, store_sqlite_migrations[0].sql);
+	buf_adds(&sql, "INSERT INTO schema_migrations VALUES (1, 'init', 1);"
+		       "INSERT INTO store_info VALUES ('store_id',"
+		       " '0123456789abcdef0123456789abcdef'),"
+		       " ('created_at', '1'), ('schema_version', '1');"
+		       "INSERT INTO type_map VALUES ('t1', 'w1', 'Kept',"
+		       " 'generated', 1, 1);");
+	ok(!sql_exec(path, sql.ptr), "a store at schema 1");
+	v = pragma(path, "SELECT count(*) FROM pragma_table_info("
+			 "'sync_history') WHERE name = 'action'");
+	is_str(v, "0", "its history has no action yet");
+	free(v);
+
+	ok(!store_open(&s, path, &open_only), "opens with this binary");
+	if (!s) {
+		diag("%s", err_msg());
+		goto out;
+	}
+	ok(!store_info(s, &info) &&
+		   info.schema_version == STORE_SCHEMA_VERSION &&
+		   !strcmp(info.store_id, "0123456789abcdef0123456789abcdef"),
+	   "is migrated, and keeps its identity");
+	store_info_release(&info);
+	ok(!store_type_key_get(s, "t1", &v) && !strcmp(v, "Kept"),
+	   "keeps what it held");
+	free(v);
+	ok(!put_run(s, "abcdef012345", "opti", "running", 1000, 0) &&
+		   !put_op(s, "abcdef012345", 0, "link", "pending") &&
+		   add_history(s, "abcdef012345", "Kept", "PARTIAL", 1000) >
+			   0 &&
+		   add_backup(s, "abcdef012345", "opti", "Kept", 1000) > 0,
+	   "and takes runs, operations, history and backups");
+	store_close(s);
+	v = pragma(path, "SELECT group_concat(version) FROM "
+			 "(SELECT version FROM schema_migrations ORDER BY "
+			 "version)");
+	is_str(v, "1,2", "migration 2 is recorded");
+	free(v);
+	v = pragma(path, "SELECT count(*) FROM sqlite_master WHERE type = "
+			 "'index' AND name IN ('sync_history_key',"
+			 " 'sync_history_run', 'backups_run', 'backups_type')");
+	is_str(v, "4", "with the indexes of the history and the backups");
+	free(v);
+	ok(!store_open(&s, path, &open_only), "opens again");
+	store_close(s);
+out:
+	unlink(path);
+	buf_release(&sql);
+	free(path);
+}
+
 int main(void)
 {
 	struct factory sqlite_factory = {"sqlite", sqlite_make, sqlite_destroy,
@@ -840,5 +1611,6 @@ int main(void)
 	else
 		skip(1, "PostgreSQL conformance: CS_TEST_PG_DSN is not set");
 	test_sqlite();
+	test_migrate_from_1();
 	return done_testing();
 }
