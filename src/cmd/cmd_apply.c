@@ -242,12 +242,13 @@ void sync_print_report(const struct apply_report *r, int json,
 	if (json) {
 		json_t *o = json_pack(
 			"{s:i, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I}, s:O}",
+			"s:I, s:I}, s:O}",
 			"format_version", OUTPUT_FORMAT_VERSION, "run_id",
 			r->run_id, "status", status, "summary", "total",
 			(json_int_t)r->total, "done", (json_int_t)r->done,
 			"failed", (json_int_t)r->failed, "skipped",
-			(json_int_t)r->skipped, "pending",
+			(json_int_t)r->skipped, "refused",
+			(json_int_t)r->refused, "pending",
 			(json_int_t)r->pending, "conflicts",
 			(json_int_t)r->conflicts, "imported",
 			(json_int_t)r->imported, "problems", r->problems);
@@ -271,6 +272,8 @@ void sync_print_report(const struct apply_report *r, int json,
 		printf(" (%zu conflicts)", r->conflicts);
 	if (r->skipped)
 		printf(", %zu skipped", r->skipped);
+	if (r->refused)
+		printf(", %zu refused as stale", r->refused);
 	printf(".\n");
 	if (r->interrupted)
 		printf("Interrupted with %zu operations left: 'catalyst-sync "
@@ -282,8 +285,12 @@ int sync_report_exit(const struct apply_report *r)
 {
 	if (r->interrupted)
 		return EXIT_INTERRUPTED;
-	if (r->failed || r->skipped)
+	if (r->failed > r->conflicts || r->skipped)
 		return EXIT_PARTIAL;
+	/* Only conflicts (a 412: changed in the CMS meanwhile): nothing
+	 * broke, someone must look (brief §16). */
+	if (r->conflicts)
+		return EXIT_ATTENTION;
 	return EXIT_OK;
 }
 
@@ -291,7 +298,7 @@ const char *sync_report_status(const struct apply_report *r)
 {
 	if (r->interrupted)
 		return "interrupted";
-	if (!r->failed && !r->skipped)
+	if (!r->failed && !r->skipped && !r->refused)
 		return "done";
 	return r->done ? "partial" : "failed";
 }
@@ -439,10 +446,10 @@ int cmd_apply(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	sync_print_report(&r, json, sync_report_status(&r));
 	code = sync_report_exit(&r);
-	if (code == EXIT_OK && refuse && json_object_size(refuse))
-		code = EXIT_ATTENTION;
 	if (code == EXIT_OK)
 		code = plan_exit_code(plan, 0);
+	if (code == EXIT_OK && r.refused)
+		code = EXIT_ATTENTION;
 	ret = code;
 out:
 	apply_report_release(&r);

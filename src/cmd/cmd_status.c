@@ -14,12 +14,14 @@
 #include "source/capture.h"
 #include "source/catalyst_sqlite.h"
 #include "store/store.h"
+#include "target/target.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/jx.h"
 #include "util/xalloc.h"
 
-static const char status_synopsis[] = "catalyst-sync status [TYPE] [--json]";
+static const char status_synopsis[] =
+	"catalyst-sync status [TYPE] [--all] [--json]";
 static const char status_description[] =
 	"Shows, for every content type of the website (or the one TYPE\n"
 	"names): its Optimizely key, its head version, whether it changed\n"
@@ -27,13 +29,17 @@ static const char status_description[] =
 	"first sync), and its branches (heads not merged yet). The first line\n"
 	"says whether change capture works: the triggers installed by\n"
 	"'catalyst-sync init' can go missing when a Prisma migration rebuilds\n"
-	"ContentType, and then only scans find changes, without their order.";
+	"ContentType, and then only scans find changes, without their order.\n"
+	"With --all it also reads the target and lists its unmanaged types:\n"
+	"those in the CMS that no Catalyst type and no sync state know (sync\n"
+	"ignores them).";
 
 struct status_state {
 	struct store *store;
 	int json;
 	const char *only; /* a type id, or NULL */
 	json_t *seen;	  /* {type id: true} */
+	json_t *keys;	  /* {key: true} of every type shown */
 	json_t *types;	  /* --json */
 	size_t nr, branched, changed;
 };
@@ -86,10 +92,23 @@ static void print_type(const json_t *o)
 		buf_adds(&line, "  never synced");
 	} else {
 		json_array_foreach(sync, i, x)
-			buf_addf(&line, "  %s: %s", jx_str(x, "target"),
-				 jx_true(x, "changed") ? "changed since last "
-							 "sync"
-						       : "in sync");
+		{
+			const char *st = jx_str(x, "status");
+
+			/* What the last apply left alone says more. */
+			if (st && (!strcmp(st, "drift") ||
+				   !strcmp(st, "conflict") ||
+				   !strcmp(st, "blocked") ||
+				   !strcmp(st, "failed")))
+				buf_addf(&line, "  %s: %s at the last apply",
+					 jx_str(x, "target"), st);
+			else
+				buf_addf(&line, "  %s: %s",
+					 jx_str(x, "target"),
+					 jx_true(x, "changed")
+						 ? "changed since last sync"
+						 : "in sync");
+		}
 	}
 	if (json_array_size(branches)) {
 		buf_addf(&line, "  %zu branch%s:", json_array_size(branches),
@@ -117,6 +136,8 @@ static int add_type(struct status_state *s, const char *id, const char *name,
 		json_decref(branches);
 		return ret;
 	}
+	if (key)
+		json_object_set_new(s->keys, key, json_true());
 	o = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o}", "id", id,
 		      "name", name ? name : id, "key", key, "website", website,
 		      "head", head[0] ? head : NULL, "deleted", deleted,
@@ -189,6 +210,43 @@ static int deleted_types(struct status_state *s, const json_t *websites)
 	return ret;
 }
 
+/* --all: the target's user types that nothing here knows. */
+static int unmanaged_types(struct ctx *ctx, struct status_state *s,
+			   json_t **out)
+{
+	struct target *t = NULL;
+	json_t *docs = NULL, *raw = NULL, *states = NULL, *doc, *st;
+	size_t i;
+	int ret;
+
+	*out = json_array();
+	if ((ret = ctx_open_target(ctx, &t, NULL)) < 0 ||
+	    (ret = target_list(t, &docs, &raw)) < 0)
+		goto out;
+	if (s->store && (ret = store_sync_state_list(s->store, NULL,
+						     &states)) < 0)
+		goto out;
+	json_array_foreach(states, i, st)
+		if (jx_str(st, "type_key"))
+			json_object_set_new(s->keys, jx_str(st, "type_key"),
+					    json_true());
+	json_array_foreach(raw, i, doc)
+	{
+		const char *key = jx_str(doc, "key");
+
+		if (key && !jx_str(doc, "source") &&
+		    !json_object_get(s->keys, key))
+			json_array_append_new(*out, json_string(key));
+	}
+	ret = 0;
+out:
+	json_decref(docs);
+	json_decref(raw);
+	json_decref(states);
+	target_free(t);
+	return ret;
+}
+
 static const char *capture_line(const struct capture_status *st,
 				const char *mode, int have_store)
 {
@@ -208,7 +266,10 @@ static const char *capture_line(const struct capture_status *st,
 int cmd_status(int argc, char **argv, struct ctx *ctx)
 {
 	struct status_state s = {0};
+	int all = 0;
 	const struct opt_spec opts[] = {
+		OPT_FLAG_("all", 0, &all,
+			  "also list the target's unmanaged types"),
 		OPT_FLAG_("json", 0, &s.json, "print the status as JSON"),
 		OPT_END_()};
 	struct capture_status st = {0};
@@ -216,6 +277,7 @@ int cmd_status(int argc, char **argv, struct ctx *ctx)
 	struct capture *cap = NULL;
 	struct catalyst_db *db = NULL;
 	json_t *websites = NULL, *w, *persisted = NULL, *capture_json = NULL;
+	json_t *unmanaged = NULL;
 	char *mode = NULL, *pos[1];
 	const char *path;
 	struct model m = {0};
@@ -261,6 +323,7 @@ int cmd_status(int argc, char **argv, struct ctx *ctx)
 		printf("change capture: %s\n",
 		       capture_line(&st, mode, !!s.store));
 	s.seen = json_object();
+	s.keys = json_object();
 	s.types = json_array();
 	json_array_foreach(websites, i, w)
 	{
@@ -281,10 +344,15 @@ int cmd_status(int argc, char **argv, struct ctx *ctx)
 	}
 	if ((ret = deleted_types(&s, websites)) < 0)
 		goto out;
+	if (all && (ret = unmanaged_types(ctx, &s, &unmanaged)) < 0)
+		goto out;
 	if (s.json) {
 		json_t *o = json_pack("{s:i, s:O, s:O}", "format_version",
 				      OUTPUT_FORMAT_VERSION, "capture",
 				      capture_json, "types", s.types);
+
+		if (unmanaged)
+			json_object_set(o, "unmanaged", unmanaged);
 
 		output_json(stdout, o);
 		json_decref(o);
@@ -293,6 +361,12 @@ int cmd_status(int argc, char **argv, struct ctx *ctx)
 		if (s.branched)
 			printf(", %zu with branches to merge", s.branched);
 		printf("\n");
+		for (i = 0; i < json_array_size(unmanaged); i++)
+			printf("%-24s %-24s unmanaged: in the CMS only, "
+			       "ignored by sync\n",
+			       "-",
+			       json_string_value(
+				       json_array_get(unmanaged, i)));
 	}
 	ret = 0;
 out:
@@ -301,6 +375,8 @@ out:
 	json_decref(capture_json);
 	json_decref(websites);
 	json_decref(s.seen);
+	json_decref(s.keys);
+	json_decref(unmanaged);
 	json_decref(s.types);
 	free(mode);
 	capture_status_release(&st);

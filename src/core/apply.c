@@ -44,6 +44,7 @@ struct xop {
 	int in_bulk;
 	char *error;
 	int conflict;
+	int refused; /* stale, or depends on a stale one: attention */
 	char *etag;	/* If-Match to send (a link's comes from its create) */
 	long long started_ms;
 	struct target_op top;
@@ -289,6 +290,7 @@ static void skip_dependents(struct exec *e, struct xop *x)
 			continue;
 		set_error(d, "depends on %s '%s', which %s", x->action, x->key,
 			  x->state == X_FAILED ? "failed" : "was skipped");
+		d->refused = x->refused;
 		finish(e, d, X_SKIPPED);
 	}
 }
@@ -903,7 +905,7 @@ static const char *run_status(const struct apply_report *r)
 {
 	if (r->interrupted)
 		return "interrupted";
-	if (!r->failed && !r->skipped)
+	if (!r->failed && !r->skipped && !r->refused)
 		return "done";
 	return r->done ? "partial" : "failed";
 }
@@ -979,7 +981,10 @@ end:
 			out->conflicts += x->conflict;
 			break;
 		case X_SKIPPED:
-			out->skipped++;
+			if (x->refused)
+				out->refused++;
+			else
+				out->skipped++;
 			break;
 		default:
 			out->pending++;
@@ -1010,8 +1015,9 @@ end:
 		free(msg);
 		return ret;
 	}
-	summary = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "total",
-			    (json_int_t)out->total, "done",
+	summary = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			    "total", (json_int_t)out->total, "refused",
+			    (json_int_t)out->refused, "done",
 			    (json_int_t)out->done, "failed",
 			    (json_int_t)out->failed, "skipped",
 			    (json_int_t)out->skipped, "pending",
@@ -1081,6 +1087,7 @@ int apply_start(struct store *s, struct target *t, const json_t *plan,
 
 		if (why && e.x[i].state == X_PENDING) {
 			set_error(&e.x[i], "%s", why);
+			e.x[i].refused = 1;
 			finish(&e, &e.x[i], X_SKIPPED);
 		}
 	}

@@ -62,6 +62,7 @@ struct apply_options {
 struct apply_report {
 	char run_id[16];
 	size_t total, done, failed, skipped, pending;
+	size_t refused;   /* skipped as stale (or behind a stale one) */
 	size_t conflicts; /* failures that are conflicts (412, 409) */
 	size_t imported;  /* creates sent in manifest chunks */
 	int interrupted;  /* stopped by *stop; resumable */

@@ -852,6 +852,10 @@ static json_t *type_json(const struct entry *e)
 	set_str(o, "type_id", e->type_id);
 	set_str(o, "name", e->name);
 	set_str(o, "reason", e->reason);
+	/* Left out for its validation failures (strict: warnings too) or an
+	 * unreadable row: exit code 1, whatever the findings' severities. */
+	if (e->action == PLAN_BLOCKED && (e->error || e->invalid))
+		json_object_set_new(o, "invalid", json_true());
 	set_str(o, "local_version", e->local_version);
 	json_object_set_new(o, "local_hash",
 			    e->local_present && e->local_hash[0]

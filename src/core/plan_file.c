@@ -155,6 +155,8 @@ int plan_has_invalid(const json_t *plan)
 	{
 		if (plan_action_parse(jx_str(t, "action")) != PLAN_BLOCKED)
 			continue;
+		if (jx_true(t, "invalid"))
+			return 1;
 		json_array_foreach(json_object_get(t, "findings"), j, f)
 		{
 			const char *code = jx_str(f, "code");
