@@ -940,6 +940,18 @@ static int lock(struct exec *e)
 	return ret;
 }
 
+/* Gives the lock up on an error path, keeping the error's message. */
+static void unlock_after_error(struct exec *e, int ret)
+{
+	char *msg = xstrdup(err_msg());
+
+	if (store_unlock(e->s, &e->lock) < 0)
+		err_clear();
+	err_set(ret, "%s", msg);
+	free(msg);
+	store_lock_release(&e->lock);
+}
+
 /* Runs the graph to its end; fills out; writes the run's end state. */
 static int exec_run(struct exec *e, struct apply_report *out)
 {
@@ -1009,10 +1021,9 @@ end:
 		out->interrupted = 1;
 		if (run_put(e, "interrupted", NULL) < 0)
 			err_clear();
-		if (store_unlock(e->s, &e->lock) < 0)
-			err_clear();
 		err_set(ret, "%s", msg);
 		free(msg);
+		unlock_after_error(e, ret);
 		return ret;
 	}
 	summary = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -1093,14 +1104,8 @@ int apply_start(struct store *s, struct target *t, const json_t *plan,
 	}
 	ret = exec_run(&e, out);
 out:
-	if (ret < 0 && e.lock.token) {
-		char *msg = xstrdup(err_msg());
-
-		if (store_unlock(s, &e.lock) < 0)
-			err_clear();
-		err_set(ret, "%s", msg);
-		free(msg);
-	}
+	if (ret < 0 && e.lock.token)
+		unlock_after_error(&e, ret);
 	exec_release(&e);
 	return ret;
 }
@@ -1181,14 +1186,8 @@ int apply_resume(struct store *s, struct target *t, const char *run_id,
 		goto out;
 	ret = exec_run(&e, out);
 out:
-	if (ret < 0 && e.lock.token) {
-		char *msg = xstrdup(err_msg());
-
-		if (store_unlock(s, &e.lock) < 0)
-			err_clear();
-		err_set(ret, "%s", msg);
-		free(msg);
-	}
+	if (ret < 0 && e.lock.token)
+		unlock_after_error(&e, ret);
 	store_ops_free(ops, nr);
 	exec_release(&e);
 	store_run_release(&run);

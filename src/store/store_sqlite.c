@@ -1282,18 +1282,24 @@ static int sqlite_version_get(struct store_backend *be, const char *id,
 	return ret;
 }
 
-static int sqlite_version_resolve(struct store_backend *be, const char *prefix,
-				  char **id_out)
+/*
+ * The one id that starts with prefix, from a statement selecting ids in
+ * [?1, ?2): ids are lower-case hex, so every id with the prefix sorts
+ * before prefix + "g". what names the thing ("version", "run"); ids are
+ * shown cut to show_width characters in the ambiguity message.
+ */
+static int resolve_prefix(struct sqlite_store *ss, enum stmt_id which,
+			  const char *prefix, const char *what, int show_width,
+			  char **id_out)
 {
-	struct sqlite_store *ss = ss_of(be);
 	struct buf upper = BUF_INIT, list = BUF_INIT;
 	sqlite3_stmt *st;
 	size_t nr = 0;
 	int rc, ret;
 
-	if ((ret = stmt(ss, S_VERSION_RESOLVE, &st)) < 0)
+	*id_out = NULL;
+	if ((ret = stmt(ss, which, &st)) < 0)
 		return ret;
-	/* Every id with the prefix sorts in [prefix, prefix + "g"). */
 	buf_addf(&upper, "%sg", prefix);
 	bind_text(st, 1, prefix);
 	bind_text(st, 2, upper.ptr);
@@ -1302,27 +1308,33 @@ static int sqlite_version_resolve(struct store_backend *be, const char *prefix,
 
 		if (!nr)
 			*id_out = xstrdup(id);
-		buf_addf(&list, "%s%.12s", nr ? ", " : "", id);
+		buf_addf(&list, "%s%.*s", nr ? ", " : "", show_width, id);
 		nr++;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		ret = sq_error(ss, rc, "read the versions");
-	} else if (!nr) {
-		ret = err_set(ERR_NOTFOUND, "no version '%s'", prefix);
-	} else if (nr > 1) {
+	if (rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "read the ids");
+	else if (!nr)
+		ret = err_set(ERR_NOTFOUND, "no %s '%s'", what, prefix);
+	else if (nr > 1)
 		ret = err_set(ERR_INVALID,
-			      "version '%s' is ambiguous: it could be %s%s; "
-			      "give more digits",
-			      prefix, list.ptr, nr > 5 ? ", ..." : "");
-	} else {
+			      "%s '%s' is ambiguous: it could be %s%s; give "
+			      "more digits",
+			      what, prefix, list.ptr, nr > 5 ? ", ..." : "");
+	else
 		ret = 0;
-	}
 	if (ret < 0)
 		FREE_AND_NULL(*id_out);
 	buf_release(&upper);
 	buf_release(&list);
 	return ret;
+}
+
+static int sqlite_version_resolve(struct store_backend *be, const char *prefix,
+				  char **id_out)
+{
+	return resolve_prefix(ss_of(be), S_VERSION_RESOLVE, prefix, "version",
+			      12, id_out);
 }
 
 static int sqlite_version_query(struct store_backend *be,
@@ -1985,43 +1997,8 @@ static int sqlite_run_get(struct store_backend *be, const char *id,
 static int sqlite_run_resolve(struct store_backend *be, const char *prefix,
 			      char **id_out)
 {
-	struct sqlite_store *ss = ss_of(be);
-	struct buf upper = BUF_INIT, list = BUF_INIT;
-	sqlite3_stmt *st;
-	size_t nr = 0;
-	int rc, ret;
-
-	if ((ret = stmt(ss, S_RUN_RESOLVE, &st)) < 0)
-		return ret;
-	/* Run ids are hex: every id with the prefix is in [p, p + "g"). */
-	buf_addf(&upper, "%sg", prefix);
-	bind_text(st, 1, prefix);
-	bind_text(st, 2, upper.ptr);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-
-		if (!nr)
-			*id_out = xstrdup(id);
-		buf_addf(&list, "%s%s", nr ? ", " : "", id);
-		nr++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		ret = sq_error(ss, rc, "read the runs");
-	else if (!nr)
-		ret = err_set(ERR_NOTFOUND, "no run '%s'", prefix);
-	else if (nr > 1)
-		ret = err_set(ERR_INVALID,
-			      "run '%s' is ambiguous: it could be %s%s; give "
-			      "more digits",
-			      prefix, list.ptr, nr > 5 ? ", ..." : "");
-	else
-		ret = 0;
-	if (ret < 0)
-		FREE_AND_NULL(*id_out);
-	buf_release(&upper);
-	buf_release(&list);
-	return ret;
+	return resolve_prefix(ss_of(be), S_RUN_RESOLVE, prefix, "run", 64,
+			      id_out);
 }
 
 static int sqlite_run_list(struct store_backend *be, const char *target,

@@ -194,6 +194,11 @@ test_expect_success 'random SIGKILLs under 20 ms latency: resume converges every
 		sleep $delay && kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 		cs --config cs.yaml resume >resume.out 2>&1 ||
 			{ sed "s/^/# /" resume.out; exit 1; }
+		# Killed while still planning: no run began, so apply again.
+		if [ "$(sqlite3 state.db "SELECT count(*) FROM sync_runs")" = 0 ]; then
+			grep -q "Nothing to resume" resume.out &&
+			cs --config cs.yaml apply --auto-approve --no-bulk >/dev/null 2>&1 || exit 1
+		fi
 		check_converged || exit 1
 	done
 '
