@@ -33,6 +33,8 @@ const struct command commands[] = {
 	{ "history", cmd_history, "list the sync history, newest first" },
 	{ "runs", cmd_runs, "list the runs of apply and how they ended" },
 	{ "gc", cmd_gc, "remove runs, history and backups past the retention" },
+	{ "demo", cmd_demo,
+	  "run a whole sync against a local emulator, nothing to set up" },
 	{ "help", cmd_help, "show help for catalyst-sync or a command" },
 	{ NULL, NULL, NULL }
 };

@@ -149,6 +149,7 @@ int cmd_resume(int argc, char **argv, struct ctx *ctx);
 int cmd_history(int argc, char **argv, struct ctx *ctx);
 int cmd_runs(int argc, char **argv, struct ctx *ctx);
 int cmd_gc(int argc, char **argv, struct ctx *ctx);
+int cmd_demo(int argc, char **argv, struct ctx *ctx);
 
 struct command {
 	const char *name;

@@ -439,6 +439,8 @@ int cmd_apply(int argc, char **argv, struct ctx *ctx)
 	}
 	if ((ret = mark_left_alone(&env, plan)) < 0)
 		goto out;
+	/* The plan (stdout) before the progress (stderr), on a pipe too. */
+	fflush(stdout);
 	progress = progress_new(stderr, json ? PROGRESS_QUIET : PROGRESS_AUTO,
 				0);
 	o.progress = progress;
