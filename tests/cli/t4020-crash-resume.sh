@@ -178,6 +178,20 @@ test_expect_success 'a clean bulk run imports through the manifest' '
 	check_converged
 '
 
+test_expect_success 'a manifest that keeps failing falls back to one create per type' '
+	restore &&
+	code=$(ctl POST /_emulator/faults/script -H "Content-Type: application/json" \
+		-d "{\"method\":\"POST\",\"path\":\"*/manifest\",\"count\":0,\"status\":500}") &&
+	expect_status "$code" 201 &&
+	cs --config cs.yaml apply --auto-approve >out 2>err &&
+	grep -q "creating them one by one" err &&
+	! grep -q "created through manifest imports" out &&
+	ctl GET /_emulator/journal >/dev/null &&
+	test "$(jq "[.entries[] | select(.method == \"POST\" and (.path | endswith(\"/contenttypes\")) and .status == 201)] | length" body)" = 35 &&
+	code=$(ctl DELETE /_emulator/faults/script) &&
+	check_converged
+'
+
 # Bulk: 1 (journal) + 1 (chunk marked) + 2 per imported type, then the rest.
 for n in 1 2 3 4 5 9 20 40 61 62 63 64 65 70 75; do
 	test_expect_success "bulk first sync killed at journal point $n: resume converges" "
