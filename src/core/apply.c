@@ -57,7 +57,7 @@ struct exec {
 	const json_t *plan;
 	const char *target_name;
 	const char *website_id;
-	char run_id[16];
+	char run_id[65];
 	long long started_ms;
 	struct store_lock lock;
 	struct xop *x;
@@ -1130,7 +1130,7 @@ int apply_resume(struct store *s, struct target *t, const char *run_id,
 		return ret;
 	}
 	exec_init(&e, s, t, run.plan, o);
-	memcpy(e.run_id, run.id, sizeof(e.run_id) - 1);
+	snprintf(e.run_id, sizeof(e.run_id), "%s", run.id);
 	e.started_ms = run.started_ms;
 	if ((ret = plan_check(run.plan)) < 0 || (ret = lock(&e)) < 0)
 		goto out;

@@ -60,7 +60,7 @@ struct apply_options {
 };
 
 struct apply_report {
-	char run_id[16];
+	char run_id[65];
 	size_t total, done, failed, skipped, pending;
 	size_t refused;   /* skipped as stale (or behind a stale one) */
 	size_t conflicts; /* failures that are conflicts (412, 409) */
