@@ -444,6 +444,7 @@ int cmd_apply(int argc, char **argv, struct ctx *ctx)
 	progress = progress_new(stderr, json ? PROGRESS_QUIET : PROGRESS_AUTO,
 				0);
 	o.progress = progress;
+	o.fresh_plan = 1; /* planned (again) just now, by this process */
 	if ((ret = apply_start(env.store, env.target, plan, &o, &r)) < 0)
 		goto out;
 	sync_print_report(&r, json, sync_report_status(&r));

@@ -68,6 +68,7 @@ struct exec {
 	unsigned concurrency;
 	int stopping;
 	int fatal; /* a store error: nothing more can be journaled */
+	int batch; /* inside one transaction the caller commits */
 	json_t *etags; /* {key: ETag} learnt during the run */
 };
 
@@ -147,8 +148,9 @@ static int journal(struct exec *e, const struct xop *x, const json_t *response)
 	op.type_key = (char *)x->key;
 	op.action = (char *)x->action;
 	op.state = (char *)xstate_names[x->state];
-	op.request = op_request(x);
-	op.response = (json_t *)response;
+	/* The request is in the run's plan and the answer in the history:
+	 * the journal keeps states, not third copies of documents. */
+	(void)response;
 	op.etag = x->etag;
 	op.error = x->error;
 	op.attempts = x->attempts;
@@ -297,6 +299,8 @@ static void skip_dependents(struct exec *e, struct xop *x)
 
 static void commit_or_fatal(struct exec *e, int ret)
 {
+	if (e->batch && ret >= 0)
+		return;
 	if (ret < 0) {
 		store_rollback(e->s);
 		if (!e->fatal)
@@ -374,9 +378,9 @@ static void finish(struct exec *e, struct xop *x, enum xstate st)
 static void finish_write(struct exec *e, struct xop *x, const json_t *remote,
 			 const char *etag)
 {
-	int ret;
+	int ret = 0;
 
-	if ((ret = store_begin(e->s, 1)) < 0) {
+	if (!e->batch && (ret = store_begin(e->s, 1)) < 0) {
 		if (!e->fatal)
 			e->fatal = ret;
 		return;
@@ -748,8 +752,9 @@ static int bulk(struct exec *e)
 		bulk_unmark(e, 0, e->nr);
 		goto out;
 	}
-	/* The plan saw these keys absent; a fresh list confirms it. */
-	if ((ret = target_list(e->t, &docs, NULL)) < 0)
+	/* The plan saw these keys absent; unless it just did, a fresh list
+	 * confirms it (a manifest replaces without a word). */
+	if (!e->o->fresh_plan && (ret = target_list(e->t, &docs, NULL)) < 0)
 		goto out;
 	json_array_foreach(docs, i, doc)
 		if (jx_str(doc, "key"))
@@ -762,7 +767,7 @@ static int bulk(struct exec *e)
 	for (i = 0; i < e->nr; i++)
 		if (e->x[i].in_bulk && !bulk_candidate(e, &e->x[i]))
 			e->x[i].in_bulk = 0;
-	chunk = e->o->chunk_size ? e->o->chunk_size : 100;
+	chunk = e->o->chunk_size ? e->o->chunk_size : 1000;
 	nr = 0;
 	for (i = 0; i <= e->nr; i++) {
 		if (i < e->nr && e->x[i].in_bulk)
@@ -807,6 +812,9 @@ static int bulk(struct exec *e)
 	json_array_foreach(docs, i, doc)
 		if (jx_str(doc, "key"))
 			json_object_set(present, jx_str(doc, "key"), doc);
+	if ((ret = store_begin(e->s, 1)) < 0)
+		goto out;
+	e->batch = 1;
 	for (i = 0; i < e->nr; i++) {
 		struct xop *x = &e->x[i];
 		const json_t *remote;
@@ -822,11 +830,18 @@ static int bulk(struct exec *e)
 			x->reconcile = 1;
 			ready_push(e, i);
 		}
-		if (e->fatal) {
-			ret = e->fatal;
-			goto out;
-		}
+		if (e->fatal)
+			break;
 	}
+	e->batch = 0;
+	if (e->fatal) {
+		store_rollback(e->s);
+		ret = e->fatal;
+		goto out;
+	}
+	if ((ret = store_commit(e->s)) < 0)
+		goto out;
+	fault_point();
 out:
 	free(members);
 	json_decref(docs);

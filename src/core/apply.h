@@ -26,7 +26,8 @@
  * ends "interrupted" (resumable).
  *
  * Bulk creates: on v1, when at least bulk_min creates are ready at the
- * start and a fresh LIST confirms none of their keys exists, they are sent
+ * start and a fresh LIST (or the plan's own, made by this process
+ * moments before) confirms none of their keys exists, they are sent
  * as POST /manifest chunks in dependency order (each chunk atomic); one
  * LIST afterwards records their bases (the manifest returns no documents).
  * A chunk that fails falls back to one create per type.
@@ -51,7 +52,10 @@ struct apply_options {
 	int backup;	      /* protection.backup: save before writing */
 	int bulk;	      /* manifest imports allowed (v1 only) */
 	size_t bulk_min;      /* creates needed to use them; 0: 20 */
-	size_t chunk_size;    /* types per manifest; 0: 100 */
+	size_t chunk_size;    /* types per manifest; 0: 1000 */
+	/* The plan was made by this process a moment ago: its list is
+	 * fresh, and the imports need not list again. */
+	int fresh_plan;
 	/* Types refused before the run ({key: reason}); their operations
 	 * and dependents are skipped. May be NULL. */
 	const json_t *refuse;

@@ -257,6 +257,28 @@ static int read_base(struct planner *p, struct entry *e, const char *type_id)
 	return 0;
 }
 
+/*
+ * The id of a type's main-line head, from the heads alone (no snapshot is
+ * read: a plan of 1,000 types would parse 1,000 of them); the history's
+ * own lookup when the main line has a branch on top.
+ */
+static int mainline_head(struct store *s, const char *type_id,
+			 char out[CANON_HASH_LEN + 1])
+{
+	struct store_version_list heads = {0};
+	size_t i;
+	int ret;
+
+	out[0] = '\0';
+	if ((ret = store_version_heads(s, type_id, &heads)) < 0)
+		return ret;
+	for (i = 0; i < heads.nr && !out[0]; i++)
+		if (heads.items[i].mainline)
+			snprintf(out, CANON_HASH_LEN + 1, "%s", heads.items[i].id);
+	store_version_list_release(&heads);
+	return out[0] ? 0 : history_heads(s, type_id, out, NULL);
+}
+
 static int each_local(struct model_type *t, void *payload)
 {
 	struct planner *p = payload;
@@ -289,11 +311,12 @@ static int each_local(struct model_type *t, void *payload)
 		e->error = xstrdup(t->error ? t->error : "cannot be read");
 	} else {
 		e->desired = json_deep_copy(t->target);
-		if ((ret = owned_hash(e->local_hash, e->desired)) < 0)
-			return ret;
+		/* The lens produces owned members only (that is what owned
+		 * means), so its hash is L as it stands. */
+		memcpy(e->local_hash, t->target_hash, sizeof(e->local_hash));
 		e->invalid = model_type_failures(t, p->o->strict) > 0;
 	}
-	if (p->s && (ret = history_heads(p->s, t->row->id, head, NULL)) < 0)
+	if (p->s && (ret = mainline_head(p->s, t->row->id, head)) < 0)
 		return ret;
 	e->local_version = head[0] ? xstrdup(head) : NULL;
 	if ((ret = read_base(p, e, t->row->id)) < 0)
@@ -603,9 +626,11 @@ static enum order_kind order_kind_of(const struct entry *e)
 		return ORDER_NONE;
 	switch (e->action) {
 	case PLAN_CREATE:
+	case PLAN_RECREATE:
+		/* A re-created type is gone between its delete and its
+		 * create: what references it waits for the create. */
 		return ORDER_CREATE;
 	case PLAN_UPDATE:
-	case PLAN_RECREATE:
 		return ORDER_UPDATE;
 	case PLAN_DELETE:
 		return ORDER_DELETE;
@@ -750,7 +775,12 @@ static int build_ops(struct planner *p, json_t *ops, enum api_version v)
 				if (step_seq[st->deps[d]] != (size_t)-1)
 					op_after(del, step_seq[st->deps[d]]);
 			op = op_new(ops, "create", e);
-			json_object_set(op, "doc", e->desired);
+			json_object_set(op, "doc",
+					st->phase1_doc ? st->phase1_doc
+						       : e->desired);
+			if (st->phase1_doc)
+				json_object_set_new(op, "phase1",
+						    json_true());
 			op_after(op, dseq);
 			step_seq[i] = json_array_size(ops) - 1;
 			continue;

@@ -1097,7 +1097,7 @@ int target_optimizely_open(struct target **out, const struct config_target *cfg,
 	o->t = t;
 	o->opts = *opts;
 	if (!o->opts.page_size)
-		o->opts.page_size = 100;
+		o->opts.page_size = 1000;
 	o->written = json_object();
 	if ((ret = tform_parse_api_version(
 		     &o->v, cfg->api_version ? cfg->api_version : "v1")) < 0)

@@ -88,7 +88,7 @@ void target_options_init(struct target_options *o)
 	o->backoff_base_ms = 250;
 	o->backoff_max_ms = 15000;
 	o->retry_after_max_ms = 120000;
-	o->page_size = 100;
+	o->page_size = 1000;
 }
 
 /* The first line of a secret file, at most SECRET_FILE_MAX bytes. */

@@ -138,7 +138,7 @@ struct target_options {
 	long long backoff_base_ms;    /* the engine's first backoff (250) */
 	long long backoff_max_ms;     /* and longest (15000) */
 	long long retry_after_max_ms; /* longest Retry-After honoured */
-	unsigned page_size;	      /* LIST page size (100) */
+	unsigned page_size;	      /* LIST page size (1000) */
 	unsigned long seed;	      /* jitter; 0: from the clock */
 };
 
