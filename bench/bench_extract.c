@@ -4,6 +4,10 @@
  * one type at a time (brief §19: 10,000 types in at most 0.5 s and 100 MB).
  *
  *	bench_extract [N...]        (default: 100 1000 10000)
+ *	bench_extract --write-db PATH N
+ *
+ * --write-db only writes the generated database to PATH and exits (for
+ * bench/bench_sync.sh).
  *
  * Prints one line per N: the time of the whole pipeline, types per second
  * and the peak resident memory of the process. Generating the database is
@@ -179,6 +183,8 @@ int main(int argc, char **argv)
 	int sizes[] = { 100, 1000, 10000 };
 	int ret = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--write-db") == 0)
+		return generate(argv[2], (int)strtol(argv[3], NULL, 10)) < 0;
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
 			ret |= run((int)strtol(argv[i], NULL, 10));
