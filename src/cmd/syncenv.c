@@ -204,6 +204,10 @@ static void print_changes(FILE *out, const json_t *t, const char *indent)
 		} else if (!strcmp(op, "add")) {
 			fputs(": ", out);
 			print_value(out, json_object_get(c, "new"));
+		} else if (jx_true(c, "set_member")) {
+			/* "- allowedTypes[]" alone would not say which. */
+			fputs(": ", out);
+			print_value(out, json_object_get(c, "old"));
 		}
 		if (why)
 			fprintf(out, "   (data loss: %s)", why);

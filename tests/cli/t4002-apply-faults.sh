@@ -153,6 +153,8 @@ test_expect_success 'a type that fails for good: exit 4, its dependents skipped,
 	cat_delete GenA &&
 	cat_set Category "\$.fields[0].label" "\"Section\"" &&
 	cs plan --out p.json >out && cat out &&
+	grep -q "^                  - properties.link.allowedTypes\[\]: \"GenA\"$" out &&
+	grep -q "^                  + properties.link.allowedTypes\[\]: \"Author\"$" out &&
 	rule "{\"method\":\"PATCH\",\"path\":\"/_cms/v1/contenttypes/GenB\",\"count\":0,\"status\":500}" &&
 	jmark &&
 	test_expect_code 4 cs apply p.json </dev/null >out 2>err &&

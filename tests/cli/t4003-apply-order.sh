@@ -168,4 +168,18 @@ test_expect_success 'a new type referencing a re-created type is created after t
 	remote_is_export
 '
 
+test_expect_success 'a type referenced by a type nobody manages is not deleted either' '
+	editor_create "{\"key\":\"Promo\",\"displayName\":\"Promo\",\"baseType\":\"_component\",\"properties\":{\"echo\":{\"type\":\"contentReference\",\"allowedTypes\":[\"Echo\"]}}}" &&
+	cat_delete Echo &&
+	test_expect_code 3 cs plan >out && cat out &&
+	grep -A1 "^  x   blocked   Echo" out | grep -q "still referenced by .Promo." &&
+	jmark &&
+	test_expect_code 3 cs apply --auto-approve </dev/null >out &&
+	test -z "$(jwrites)" &&
+	editor_delete Promo &&
+	cs apply --auto-approve </dev/null >out &&
+	test "$(jwrites)" = "DELETE Echo 204" &&
+	remote_is_export
+'
+
 test_done

@@ -160,4 +160,22 @@ test_expect_success 'the saved plan still applies' '
 	remote_is_export
 '
 
+STAR=cmnw02a1b0014nwstar000001
+FAN=cmnw02a1b0013nwfan0000001
+
+test_expect_success 'what depends on a stale type is refused with it; the rest go on (exit 3)' '
+	cat_add $STAR Star "{\"name\":\"Star\",\"fields\":[{\"id\":\"f1\",\"name\":\"title\",\"type\":\"text\",\"label\":\"Title\",\"order\":0}],\"relationships\":[]}" &&
+	cat_add $FAN Fan "{\"name\":\"Fan\",\"fields\":[{\"id\":\"f1\",\"name\":\"idol\",\"type\":\"reference\",\"label\":\"Idol\",\"order\":0}],\"relationships\":[{\"id\":\"r1\",\"name\":\"idol\",\"type\":\"manyToOne\",\"sourceContentTypeId\":\"$FAN\",\"targetContentTypeId\":\"$STAR\",\"fieldName\":\"idol\"}]}" &&
+	cat_set Event "\$.fields[2].label" "\"Venue name\"" &&
+	cs plan --out p6.json >/dev/null &&
+	cat_set Star "\$.fields[0].label" "\"Name\"" &&
+	jmark &&
+	test_expect_code 3 cs apply p6.json </dev/null >out 2>err && cat out &&
+	grep -q "skipped create  Star: stale: changed in Catalyst since the plan" out &&
+	grep -q "skipped create  Fan: depends on create .Star., which was skipped" out &&
+	test "$(jwrites)" = "PATCH Event 200" &&
+	cs apply --auto-approve </dev/null >out 2>err &&
+	remote_is_export
+'
+
 test_done
