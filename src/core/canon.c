@@ -14,12 +14,85 @@
 #include "util/banned.h"
 
 /*
+ * Where the canonical text goes: a growable byte area that starts in the
+ * caller's frame (most documents fit) and moves to the heap when it does
+ * not. Hashing reads it in one piece; canon_json copies it out at the end,
+ * so a failure leaves the caller's buffer as it was.
+ */
+struct sink {
+	char *ptr;
+	size_t len, cap;
+	char *heap; /* ptr once it has moved to the heap */
+};
+
+/* The size of the area in the frame of canon_hash and canon_json. */
+#define CANON_STACK_BYTES 16384
+
+static void sink_init(struct sink *s, char *area, size_t size)
+{
+	s->ptr = area;
+	s->len = 0;
+	s->cap = size;
+	s->heap = NULL;
+}
+
+static void sink_grow(struct sink *s, size_t n)
+{
+	size_t cap = s->cap * 2;
+
+	if (cap < s->len + n)
+		cap = s->len + n;
+	if (s->heap) {
+		s->heap = xrealloc(s->heap, cap);
+	} else {
+		s->heap = xmalloc(cap);
+		memcpy(s->heap, s->ptr, s->len);
+	}
+	s->ptr = s->heap;
+	s->cap = cap;
+}
+
+static inline void sink_add(struct sink *s, const char *p, size_t n)
+{
+	if (s->cap - s->len < n)
+		sink_grow(s, n);
+	memcpy(s->ptr + s->len, p, n);
+	s->len += n;
+}
+
+static inline void sink_addch(struct sink *s, char ch)
+{
+	if (s->cap == s->len)
+		sink_grow(s, 1);
+	s->ptr[s->len++] = ch;
+}
+
+static void sink_release(struct sink *s)
+{
+	free(s->heap);
+}
+
+/*
+ * What an object is, for the content hash (canon_content_hash): the members
+ * that are identity, not content, are left out as the object is written, so
+ * that hashing a form copies nothing.
+ */
+enum canon_mode {
+	MODE_PLAIN,  /* every member */
+	MODE_FORM,   /* a Catalyst form: no "id" or "websiteId" */
+	MODE_FIELDS, /* its fields, or a field's nested fields, by name */
+	MODE_FIELD,  /* one field: no "id" */
+	MODE_RELS,   /* its relationships, by name */
+	MODE_REL,    /* one relationship: no "id" */
+};
+
+/*
  * The walk over a value. On failure the leaf records why, and each
  * container on the way back up puts its step in front of path, so the
  * message names where the bad value is without costing anything on success.
  */
 struct canon_ctx {
-	struct buf *out;
+	struct sink *out;
 	const char *reason;
 	struct buf path;
 };
@@ -29,6 +102,7 @@ struct canon_member {
 	const char *key;
 	size_t key_len;
 	json_t *value;
+	int plain; /* the key is printable ASCII with nothing to escape */
 };
 
 #define UTF8_BAD UINT32_MAX
@@ -73,16 +147,36 @@ static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
 	return cp;
 }
 
-static int utf8_valid(const char *s, size_t len)
+/* Printable ASCII other than '"' and '\\': written as it is. */
+static inline int is_plain(unsigned char ch)
 {
-	size_t i = 0;
-
-	while (i < len)
-		if (utf8_next((const unsigned char *)s, len, &i) == UTF8_BAD)
-			return 0;
-	return 1;
+	return ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\';
 }
 
+/*
+ * Whether s is valid UTF-8; *plain_out tells whether every byte is_plain
+ * (then the string is written as it is, between quotes).
+ */
+static int utf8_valid(const char *s, size_t len, int *plain_out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	int plain = 1;
+
+	while (i < len) {
+		if (is_plain(u[i])) {
+			i++;
+			continue;
+		}
+		plain = 0;
+		if (u[i] < 0x80)
+			i++;
+		else if (utf8_next(u, len, &i) == UTF8_BAD)
+			return 0;
+	}
+	*plain_out = plain;
+	return 1;
+}
 
 /*
  * UTF-8 byte order is code point order, and UTF-16 order differs from it
@@ -138,18 +232,20 @@ static const char *short_escape(uint32_t cp)
  */
 static int add_string(struct canon_ctx *c, const char *s, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
 	size_t run = 0, i = 0;
 
-	buf_addch(c->out, '"');
+	sink_addch(c->out, '"');
 	while (i < len) {
 		size_t at = i;
 		uint32_t cp;
 		const char *esc;
 
 		/* Plain printable ASCII joins the run without decoding. */
-		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\') {
-			i++;
+		if (is_plain(u[i])) {
+			while (++i < len && is_plain(u[i]))
+				;
 			continue;
 		}
 		cp = utf8_next(u, len, &i);
@@ -161,15 +257,20 @@ static int add_string(struct canon_ctx *c, const char *s, size_t len)
 		esc = short_escape(cp);
 		if (!esc && cp >= 0x20)
 			continue; /* literal: it joins the current run */
-		buf_add(c->out, s + run, at - run);
-		if (esc)
-			buf_adds(c->out, esc);
-		else
-			buf_addf(c->out, "\\u%04" PRIx32, cp);
+		sink_add(c->out, s + run, at - run);
+		if (esc) {
+			sink_add(c->out, esc, 2);
+		} else {
+			/* \u00xx: the other control characters */
+			char u4[6] = {'\\', 'u',	  '0',
+				      '0',  hex[cp >> 4], hex[cp & 15]};
+
+			sink_add(c->out, u4, sizeof(u4));
+		}
 		run = i;
 	}
-	buf_add(c->out, s + run, len - run);
-	buf_addch(c->out, '"');
+	sink_add(c->out, s + run, len - run);
+	sink_addch(c->out, '"');
 	return 0;
 }
 
@@ -230,19 +331,32 @@ static void shortest_digits(double d, uint64_t *m_out, int *p_out, int *e_out)
 	abort();
 }
 
-void canon_number(struct buf *out, double d)
+/* The longest text number_text writes ("-0.000001234567890123456"...). */
+#define CANON_NUMBER_MAX 40
+
+/* Appends n copies of ch at p; returns the new end. */
+static char *fill(char *p, char ch, int n)
+{
+	for (int i = 0; i < n; i++)
+		*p++ = ch;
+	return p;
+}
+
+/* canon_number's text into out (no NUL); returns its length. */
+static size_t number_text(char *out, double d)
 {
 	char digits[24];
+	char *p = out;
 	uint64_t m;
 	int k, n, e;
 
 	assert(isfinite(d));
 	if (d == 0) {
-		buf_addch(out, '0'); /* -0 too */
-		return;
+		*p++ = '0'; /* -0 too */
+		return 1;
 	}
 	if (d < 0) {
-		buf_addch(out, '-');
+		*p++ = '-';
 		d = -d;
 	}
 	if (d < 9007199254740992.0 && d == (double)(uint64_t)d) {
@@ -252,8 +366,8 @@ void canon_number(struct buf *out, double d)
 
 		for (m = (uint64_t)d; m; m /= 10)
 			tmp[--at] = (char)('0' + m % 10);
-		buf_add(out, tmp + at, sizeof(tmp) - at);
-		return;
+		memcpy(p, tmp + at, sizeof(tmp) - at);
+		return (size_t)(p - out) + sizeof(tmp) - at;
 	}
 	shortest_digits(d, &m, &k, &e);
 	while (m % 10 == 0) {
@@ -268,26 +382,38 @@ void canon_number(struct buf *out, double d)
 	 */
 	n = e + 1;
 	if (k <= n && n <= 21) {
-		buf_add(out, digits, (size_t)k);
-		for (int i = 0; i < n - k; i++)
-			buf_addch(out, '0');
+		memcpy(p, digits, (size_t)k);
+		p = fill(p + k, '0', n - k);
 	} else if (0 < n && n <= 21) {
-		buf_add(out, digits, (size_t)n);
-		buf_addch(out, '.');
-		buf_add(out, digits + n, (size_t)(k - n));
+		memcpy(p, digits, (size_t)n);
+		p += n;
+		*p++ = '.';
+		memcpy(p, digits + n, (size_t)(k - n));
+		p += k - n;
 	} else if (-6 < n && n <= 0) {
-		buf_adds(out, "0.");
-		for (int i = 0; i < -n; i++)
-			buf_addch(out, '0');
-		buf_add(out, digits, (size_t)k);
+		*p++ = '0';
+		*p++ = '.';
+		p = fill(p, '0', -n);
+		memcpy(p, digits, (size_t)k);
+		p += k;
 	} else {
-		buf_addch(out, digits[0]);
+		*p++ = digits[0];
 		if (k > 1) {
-			buf_addch(out, '.');
-			buf_add(out, digits + 1, (size_t)(k - 1));
+			*p++ = '.';
+			memcpy(p, digits + 1, (size_t)(k - 1));
+			p += k - 1;
 		}
-		buf_addf(out, "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
+		p += snprintf(p, CANON_NUMBER_MAX - (size_t)(p - out), "e%c%d",
+			      n - 1 < 0 ? '-' : '+', abs(n - 1));
 	}
+	return (size_t)(p - out);
+}
+
+void canon_number(struct buf *out, double d)
+{
+	char text[CANON_NUMBER_MAX];
+
+	buf_add(out, text, number_text(text, d));
 }
 
 /* Puts "/<step>" in front of the error path (JSON Pointer escaping). */
@@ -309,48 +435,124 @@ static void path_prepend(struct canon_ctx *c, const char *key, size_t len)
 	c->path = step;
 }
 
-static int add_value(struct canon_ctx *c, const json_t *v);
+static int add_value(struct canon_ctx *c, const json_t *v,
+		     enum canon_mode mode);
 
-static int add_object(struct canon_ctx *c, const json_t *v)
+/* Objects up to this size sort their members in the frame. */
+#define CANON_SMALL_OBJECT 32
+
+/* Whether member key of an object of this mode is left out. */
+static int skipped(enum canon_mode mode, const char *key, size_t len)
 {
-	struct canon_member *members = NULL;
-	size_t nr = 0;
+	switch (mode) {
+	case MODE_FORM:
+		return (len == 2 && !memcmp(key, "id", 2)) ||
+		       (len == 9 && !memcmp(key, "websiteId", 9));
+	case MODE_FIELD:
+	case MODE_REL:
+		return len == 2 && !memcmp(key, "id", 2);
+	default:
+		return 0;
+	}
+}
+
+/* The mode of member key (whose value is v) of an object of this mode. */
+static enum canon_mode member_mode(enum canon_mode mode, const char *key,
+				   size_t len, const json_t *v)
+{
+	if (!json_is_object(v))
+		return MODE_PLAIN;
+	switch (mode) {
+	case MODE_FORM:
+		if (len == 6 && !memcmp(key, "fields", 6))
+			return MODE_FIELDS;
+		if (len == 13 && !memcmp(key, "relationships", 13))
+			return MODE_RELS;
+		return MODE_PLAIN;
+	case MODE_FIELD:
+		return len == 6 && !memcmp(key, "fields", 6) ? MODE_FIELDS
+							     : MODE_PLAIN;
+	case MODE_FIELDS:
+		return MODE_FIELD;
+	case MODE_RELS:
+		return MODE_REL;
+	default:
+		return MODE_PLAIN;
+	}
+}
+
+/* Sorts members; small objects (most) by insertion, in place. */
+static void sort_members(struct canon_member *mb, size_t nr)
+{
+	if (nr > 16) {
+		qsort(mb, nr, sizeof(*mb), member_cmp);
+		return;
+	}
+	for (size_t i = 1; i < nr; i++) {
+		struct canon_member t = mb[i];
+		size_t j = i;
+
+		for (; j && member_cmp(&mb[j - 1], &t) > 0; j--)
+			mb[j] = mb[j - 1];
+		mb[j] = t;
+	}
+}
+
+static int add_object(struct canon_ctx *c, const json_t *v,
+		      enum canon_mode mode)
+{
+	struct canon_member small[CANON_SMALL_OBJECT];
+	struct canon_member *members = small, *heap = NULL;
+	size_t nr = 0, size = json_object_size(v);
 	void *iter;
 	int ret = -1;
 
-	members = xcalloc(json_object_size(v) + 1, sizeof(*members));
+	if (size > CANON_SMALL_OBJECT)
+		members = heap = xcalloc(size, sizeof(*members));
 	for (iter = json_object_iter((json_t *)v); iter;
 	     iter = json_object_iter_next((json_t *)v, iter)) {
-		struct canon_member *mb = &members[nr++];
+		struct canon_member *mb = &members[nr];
 
 		mb->key = json_object_iter_key(iter);
 		mb->key_len = json_object_iter_key_len(iter);
+		if (skipped(mode, mb->key, mb->key_len))
+			continue;
 		mb->value = json_object_iter_value(iter);
-		if (!utf8_valid(mb->key, mb->key_len)) {
+		nr++;
+		if (!utf8_valid(mb->key, mb->key_len, &mb->plain)) {
 			c->reason = "invalid UTF-8 in an object key";
 			ret = ERR_INVALID;
 			goto out;
 		}
 	}
-	qsort(members, nr, sizeof(*members), member_cmp);
+	sort_members(members, nr);
 
-	buf_addch(c->out, '{');
+	sink_addch(c->out, '{');
 	for (size_t i = 0; i < nr; i++) {
 		if (i)
-			buf_addch(c->out, ',');
-		ret = add_string(c, members[i].key, members[i].key_len);
-		assert(!ret); /* validated above */
-		buf_addch(c->out, ':');
-		ret = add_value(c, members[i].value);
+			sink_addch(c->out, ',');
+		if (members[i].plain) {
+			sink_addch(c->out, '"');
+			sink_add(c->out, members[i].key, members[i].key_len);
+			sink_add(c->out, "\":", 2);
+		} else {
+			ret = add_string(c, members[i].key, members[i].key_len);
+			assert(!ret); /* validated above */
+			sink_addch(c->out, ':');
+		}
+		ret = add_value(c, members[i].value,
+				member_mode(mode, members[i].key,
+					    members[i].key_len,
+					    members[i].value));
 		if (ret) {
 			path_prepend(c, members[i].key, members[i].key_len);
 			goto out;
 		}
 	}
-	buf_addch(c->out, '}');
+	sink_addch(c->out, '}');
 	ret = 0;
 out:
-	free(members);
+	free(heap);
 	return ret;
 }
 
@@ -359,37 +561,39 @@ static int add_array(struct canon_ctx *c, const json_t *v)
 	char step[32];
 	int ret;
 
-	buf_addch(c->out, '[');
+	sink_addch(c->out, '[');
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		if (i)
-			buf_addch(c->out, ',');
-		ret = add_value(c, json_array_get(v, i));
+			sink_addch(c->out, ',');
+		ret = add_value(c, json_array_get(v, i), MODE_PLAIN);
 		if (ret) {
 			snprintf(step, sizeof(step), "%zu", i);
 			path_prepend(c, step, strlen(step));
 			return ret;
 		}
 	}
-	buf_addch(c->out, ']');
+	sink_addch(c->out, ']');
 	return 0;
 }
 
 static int add_number(struct canon_ctx *c, double d)
 {
+	char text[CANON_NUMBER_MAX];
+
 	if (!isfinite(d)) {
 		/* jansson refuses to make these; never hash one regardless. */
 		c->reason = "NaN or Infinity is not a JSON number";
 		return ERR_INVALID;
 	}
-	canon_number(c->out, d);
+	sink_add(c->out, text, number_text(text, d));
 	return 0;
 }
 
-static int add_value(struct canon_ctx *c, const json_t *v)
+static int add_value(struct canon_ctx *c, const json_t *v, enum canon_mode mode)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return add_object(c, v);
+		return add_object(c, v, mode);
 	case JSON_ARRAY:
 		return add_array(c, v);
 	case JSON_STRING:
@@ -401,29 +605,31 @@ static int add_value(struct canon_ctx *c, const json_t *v)
 	case JSON_REAL:
 		return add_number(c, json_real_value(v));
 	case JSON_TRUE:
-		buf_adds(c->out, "true");
+		sink_add(c->out, "true", 4);
 		return 0;
 	case JSON_FALSE:
-		buf_adds(c->out, "false");
+		sink_add(c->out, "false", 5);
 		return 0;
 	case JSON_NULL:
-		buf_adds(c->out, "null");
+		sink_add(c->out, "null", 4);
 		return 0;
 	}
 	assert(!"unknown jansson type");
 	return -1;
 }
 
-int canon_json(struct buf *out, const json_t *v)
+/*
+ * Writes the canonical form of v (an object of mode, or any value) to out;
+ * on failure records the message and returns its code, out then holding a
+ * partial document.
+ */
+static int serialize(struct sink *out, const json_t *v, enum canon_mode mode)
 {
 	struct canon_ctx c = {out, NULL, BUF_INIT};
-	size_t start = out->len;
 	int ret;
 
-	ret = add_value(&c, v);
+	ret = add_value(&c, v, mode);
 	if (ret) {
-		/* Leave out as it was: no half-written document. */
-		buf_setlen(out, start);
 		if (c.path.len)
 			err_set(ret, "cannot canonicalize JSON: %s at '%s'",
 				c.reason, c.path.ptr);
@@ -434,17 +640,41 @@ int canon_json(struct buf *out, const json_t *v)
 	return ret;
 }
 
-int canon_hash(char out[CANON_HASH_LEN + 1], const json_t *v)
+int canon_json(struct buf *out, const json_t *v)
 {
-	struct buf b = BUF_INIT;
+	char area[CANON_STACK_BYTES];
+	struct sink s;
+	int ret;
+
+	/* On failure out stays as it was: no half-written document. */
+	sink_init(&s, area, sizeof(area));
+	ret = serialize(&s, v, MODE_PLAIN);
+	if (!ret)
+		buf_add(out, s.ptr, s.len);
+	sink_release(&s);
+	return ret;
+}
+
+/* The hash of the canonical text of v, serialized in mode. */
+static int hash_mode(char out[CANON_HASH_LEN + 1], const json_t *v,
+		     enum canon_mode mode)
+{
+	char area[CANON_STACK_BYTES];
+	struct sink s;
 	int ret;
 
 	out[0] = '\0';
-	ret = canon_json(&b, v);
+	sink_init(&s, area, sizeof(area));
+	ret = serialize(&s, v, mode);
 	if (!ret)
-		sha256_hex(out, b.ptr, b.len);
-	buf_release(&b);
+		sha256_hex(out, s.ptr, s.len);
+	sink_release(&s);
 	return ret;
+}
+
+int canon_hash(char out[CANON_HASH_LEN + 1], const json_t *v)
+{
+	return hash_mode(out, v, MODE_PLAIN);
 }
 
 /*
@@ -471,71 +701,17 @@ static void must_set(json_t *obj, const char *key, json_t *v)
 }
 
 /*
- * A copy of fields without the "id" of each field, at every depth of nested
- * fields. Shallow: only the objects on the way are copied, the values are
- * shared, so hashing a form does not copy it whole.
+ * The form is written without its identity members as it is serialized
+ * (MODE_FORM): nothing is copied. The text is the one the earlier shallow
+ * copy gave, so the hashes of stored versions still hold.
  */
-static json_t *fields_without_ids(json_t *fields)
-{
-	json_t *out = must(json_object());
-
-	for (void *it = json_object_iter(fields); it;
-	     it = json_object_iter_next(fields, it)) {
-		json_t *field = json_object_iter_value(it);
-		json_t *copy;
-
-		if (!json_is_object(field)) {
-			must_set(out, json_object_iter_key(it), json_incref(field));
-			continue;
-		}
-		copy = must(json_copy(field));
-		json_object_del(copy, "id");
-		if (json_is_object(json_object_get(copy, "fields")))
-			must_set(copy, "fields",
-				 fields_without_ids(json_object_get(copy, "fields")));
-		must_set(out, json_object_iter_key(it), copy);
-	}
-	return out;
-}
-
 int canon_content_hash(char out[CANON_HASH_LEN + 1], const json_t *form)
 {
-	json_t *copy = NULL, *rels;
-	int ret = -1;
-
 	out[0] = '\0';
-	if (!json_is_object(form)) {
-		ret = err_set(ERR_INVALID, "a catalyst form must be an object");
-		goto out;
-	}
-	copy = must(json_copy((json_t *)form));
-	json_object_del(copy, "id");
-	json_object_del(copy, "websiteId");
-	if (json_is_object(json_object_get(copy, "fields")))
-		must_set(copy, "fields",
-			 fields_without_ids(json_object_get(copy, "fields")));
-	rels = json_object_get(copy, "relationships");
-	if (json_is_object(rels)) {
-		json_t *stripped = must(json_object());
-
-		for (void *it = json_object_iter(rels); it;
-		     it = json_object_iter_next(rels, it)) {
-			json_t *rel = json_object_iter_value(it);
-
-			if (json_is_object(rel)) {
-				rel = must(json_copy(rel));
-				json_object_del(rel, "id");
-			} else {
-				json_incref(rel);
-			}
-			must_set(stripped, json_object_iter_key(it), rel);
-		}
-		must_set(copy, "relationships", stripped);
-	}
-	ret = canon_hash(out, copy);
-out:
-	json_decref(copy);
-	return ret;
+	if (!json_is_object(form))
+		return err_set(ERR_INVALID,
+			       "a catalyst form must be an object");
+	return hash_mode(out, form, MODE_FORM);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -2,9 +2,11 @@
  * catalyst_form: a ContentType row into the Catalyst form (brief §4).
  *
  * The rules are listed in catalyst_form.h and explained, with the error
- * messages and warning codes, in docs/catalyst-form.md. Everything taken
- * from the row is deep-copied into the form, so the form shares nothing
- * with the parsed documents and the caller may change it freely.
+ * messages and warning codes, in docs/catalyst-form.md. The form is built
+ * from the parsed "fields" document in place (fields, relationships and
+ * unknown members are moved, not copied; the document is then dropped);
+ * what comes from settings is copied, as settings is kept whole. So the form
+ * shares nothing with anything else and the caller may change it freely.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -312,27 +314,94 @@ static void normalize_options(struct norm *n, json_t *field, const char *path)
 	buf_release(&label);
 }
 
-static int normalize_fields(struct norm *n, json_t **out, const json_t *arr,
+static int normalize_fields(struct norm *n, json_t **out, json_t *arr,
 			    const char *path, const char *where);
 
 /*
- * Normalizes one field (a deep copy of the row's), named name, at position
- * index of its array. path is its finding path ("Author:fields.social"),
- * where the error prefix of its parent ("" or "field 'social': ").
+ * The members of a field that normalization looks at, found in one pass
+ * over the field rather than by a lookup each (most fields have few
+ * members and none of the seed-style ones).
  */
-static int normalize_field(struct norm *n, json_t **out, const json_t *src,
+struct field_members {
+	json_t *type, *required, *order, *fields;
+	int has_seed, has_default, has_options;
+};
+
+static int is_seed_validation_key(const char *key)
+{
+	for (size_t i = 0;
+	     i < sizeof(seed_validation_keys) / sizeof(seed_validation_keys[0]);
+	     i++)
+		if (!strcmp(key, seed_validation_keys[i]))
+			return 1;
+	return 0;
+}
+
+static void scan_members(struct field_members *fm, json_t *field)
+{
+	const char *key;
+	size_t len;
+	json_t *v;
+
+	memset(fm, 0, sizeof(*fm));
+	json_object_keylen_foreach(field, key, len, v)
+	{
+		/* json_object_get never finds a key with a NUL inside */
+		if (strlen(key) != len)
+			continue;
+		switch (key[0]) {
+		case 't':
+			if (!strcmp(key, "type"))
+				fm->type = v;
+			break;
+		case 'r':
+			if (!strcmp(key, "required"))
+				fm->required = v;
+			break;
+		case 'o':
+			if (!strcmp(key, "order"))
+				fm->order = v;
+			else if (!strcmp(key, "options"))
+				fm->has_options = 1;
+			break;
+		case 'f':
+			if (!strcmp(key, "fields"))
+				fm->fields = v;
+			break;
+		case 'd':
+			if (!strcmp(key, "default"))
+				fm->has_default = 1;
+			break;
+		case 'm': /* minLength, max... */
+		case 'p': /* pattern, precision */
+			if (is_seed_validation_key(key))
+				fm->has_seed = 1;
+			break;
+		}
+	}
+}
+
+/*
+ * Normalizes one field of the parsed document in place, named name, at
+ * position index of its array; *out is a new reference to it. path is its
+ * finding path ("Author:fields.social"), where the error prefix of its parent
+ * ("" or "field 'social': "). name must not point into the field itself.
+ */
+static int normalize_field(struct norm *n, json_t **out, json_t *src,
 			   const char *name, size_t index, const char *path,
 			   const char *where)
 {
-	json_t *field = json_deep_copy(src);
+	json_t *field = json_incref(src);
 	json_t *v, *nested_out = NULL;
 	struct buf nested_path = BUF_INIT, nested_where = BUF_INIT;
+	struct field_members fm;
 	int ret = -1;
 
 	*out = NULL;
+	scan_members(&fm, field);
 	json_object_del(field, "name");
 
-	v = json_object_get(field, "type");
+	v = fm.type;
 	if (is_absent(v))
 		add_warning(n, W_NO_TYPE, path, "field '%s' has no type", name);
 	else if (!json_is_string(v))
@@ -340,7 +409,7 @@ static int normalize_field(struct norm *n, json_t **out, const json_t *src,
 			    "the type of field '%s' is %s, not a string", name,
 			    json_kind(v));
 
-	v = json_object_get(field, "required");
+	v = fm.required;
 	if (is_absent(v))
 		json_object_set_new(field, "required", json_false());
 	else if (!json_is_boolean(v))
@@ -348,7 +417,7 @@ static int normalize_field(struct norm *n, json_t **out, const json_t *src,
 			    "'required' of field '%s' is %s, not true or false",
 			    name, json_kind(v));
 
-	v = json_object_get(field, "order");
+	v = fm.order;
 	if (is_absent(v))
 		json_object_set_new(field, "order",
 				    json_integer((json_int_t)index));
@@ -357,11 +426,16 @@ static int normalize_field(struct norm *n, json_t **out, const json_t *src,
 			    "'order' of field '%s' is %s, not a number", name,
 			    json_kind(v));
 
-	move_seed_validation(n, field, path);
-	rename_default(n, field, path);
-	normalize_options(n, field, path);
+	/* Each of these does nothing when its members are absent. */
+	if (fm.has_seed)
+		move_seed_validation(n, field, path);
+	if (fm.has_default)
+		rename_default(n, field, path);
+	if (fm.has_options)
+		normalize_options(n, field, path);
 
-	v = json_object_get(field, "fields");
+	/* the three above leave "fields" alone */
+	v = fm.fields;
 	if (json_is_array(v)) {
 		buf_addf(&nested_path, "%s.fields", path);
 		buf_addf(&nested_where, "%sfield '%s': ", where, name);
@@ -393,12 +467,14 @@ out:
 /*
  * An array of fields into an object keyed by name. path is the finding path
  * of the array ("Blog Post:fields"), where the error prefix for its fields.
+ * The fields are normalized in place: arr belongs to the parsed document,
+ * which the caller owns and drops afterwards.
  */
-static int normalize_fields(struct norm *n, json_t **out, const json_t *arr,
+static int normalize_fields(struct norm *n, json_t **out, json_t *arr,
 			    const char *path, const char *where)
 {
 	json_t *fields = json_object();
-	json_t *src, *field = NULL;
+	json_t *src, *field = NULL, *name_v = NULL;
 	struct buf fpath = BUF_INIT;
 	const char *kind = *where ? "nested field" : "field";
 	size_t i;
@@ -441,13 +517,19 @@ static int normalize_fields(struct norm *n, json_t **out, const json_t *arr,
 			goto out;
 		}
 		buf_reset(&fpath);
-		buf_addf(&fpath, "%s.%s", path, name);
+		buf_adds(&fpath, path);
+		buf_addch(&fpath, '.');
+		buf_adds(&fpath, name);
+		/* The field drops its "name": keep the string alive. */
+		name_v = json_incref(json_object_get(src, "name"));
 		ret = normalize_field(n, &field, src, name, i, fpath.ptr,
 				      where);
 		if (ret < 0)
 			goto out;
 		json_object_set_new(fields, name, field);
 		field = NULL;
+		json_decref(name_v);
+		name_v = NULL;
 	}
 	*out = fields;
 	fields = NULL;
@@ -455,6 +537,7 @@ static int normalize_fields(struct norm *n, json_t **out, const json_t *arr,
 out:
 	json_decref(fields);
 	json_decref(field);
+	json_decref(name_v);
 	buf_release(&fpath);
 	return ret;
 }
@@ -507,7 +590,7 @@ static int normalize_relationships(struct norm *n, json_t **out,
 				    "does "
 				    "not exist",
 				    key, field_name);
-		json_object_set_new(rels, key, json_deep_copy(src));
+		json_object_set(rels, key, src);
 	}
 	*out = rels;
 	rels = NULL;
@@ -760,7 +843,7 @@ int catalyst_form_from_row(json_t **out, enum catalyst_fields_shape *shape_out,
 				continue;
 			if (!extra)
 				extra = json_object();
-			json_object_set_new(extra, key, json_deep_copy(v));
+			json_object_set(extra, key, v);
 		}
 	}
 

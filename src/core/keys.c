@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,22 +124,20 @@ static size_t utf8_skip(const unsigned char *s)
  * The seed folded to ASCII: letters and digits kept, accented letters
  * folded, every run of other characters turned into one space. tied[i] is
  * set for the second and later letters of a folded ligature ("AE" from Æ):
- * no word starts there.
+ * no word starts there. Both are len bytes and a NUL; neither is longer
+ * than the seed (a letter folds to at most as many bytes as it takes).
  */
 struct folded {
-	struct buf text;
-	struct buf tied;
+	char *text;
+	char *tied;
+	size_t len;
 };
-
-static int ends_in_space(const struct buf *b)
-{
-	return b->len && b->ptr[b->len - 1] == ' ';
-}
 
 static void fold_seed(struct folded *f, const char *seed)
 {
 	const unsigned char *s = (const unsigned char *)seed;
-	size_t lig_start = 0, lig_len = 0;
+	size_t lig_start = 0, lig_len = 0, len = 0;
+	char *t = f->text, *tied = f->tied;
 
 	while (*s) {
 		const char *rep = NULL;
@@ -148,19 +147,21 @@ static void fold_seed(struct folded *f, const char *seed)
 		if (n && fold_table[cp - 0xc0])
 			rep = fold_table[cp - 0xc0];
 		if (is_alnum(*s)) {
-			buf_addch(&f->text, *s);
-			buf_addch(&f->tied, 0);
+			t[len] = (char)*s;
+			tied[len++] = 0;
 			s++;
 		} else if (rep) {
-			buf_adds(&f->text, rep);
-			buf_addch(&f->tied, 0);
-			for (size_t i = 1; rep[i]; i++)
-				buf_addch(&f->tied, 1);
+			t[len] = rep[0];
+			tied[len++] = 0;
+			for (size_t i = 1; rep[i]; i++) {
+				t[len] = rep[i];
+				tied[len++] = 1;
+			}
 			s += n;
 		} else {
-			if (f->text.len && !ends_in_space(&f->text)) {
-				buf_addch(&f->text, ' ');
-				buf_addch(&f->tied, 0);
+			if (len && t[len - 1] != ' ') {
+				t[len] = ' ';
+				tied[len++] = 0;
 			}
 			s += utf8_skip(s);
 		}
@@ -168,34 +169,36 @@ static void fold_seed(struct folded *f, const char *seed)
 		 * An upper-case ligature followed by a lower-case letter is
 		 * capitalized rather than shouted: "Ægir" -> "Aegir".
 		 */
-		if (lig_len && f->text.len > lig_start + lig_len &&
-		    is_lower(f->text.ptr[lig_start + lig_len]))
+		if (lig_len && len > lig_start + lig_len &&
+		    is_lower(t[lig_start + lig_len]))
 			for (size_t i = 1; i < lig_len; i++)
-				f->text.ptr[lig_start + i] =
-					to_lower(f->text.ptr[lig_start + i]);
+				t[lig_start + i] = to_lower(t[lig_start + i]);
 		lig_len = 0;
 		if (rep && rep[1] && is_upper(rep[0])) {
-			lig_start = f->text.len - strlen(rep);
 			lig_len = strlen(rep);
+			lig_start = len - lig_len;
 		}
 	}
+	t[len] = '\0';
+	tied[len] = 0;
+	f->len = len;
 }
 
 /* Whether a word starts at position i of a run that began at start. */
 static int word_starts(const struct folded *f, size_t start, size_t i)
 {
-	const char *t = f->text.ptr;
+	const char *t = f->text;
 	int c = t[i], prev;
 
 	if (i == start)
 		return 1;
-	if (f->tied.ptr[i] || !is_upper(c))
+	if (f->tied[i] || !is_upper(c))
 		return 0;
 	prev = t[i - 1];
 	if (is_lower(prev) || is_digit(prev))
 		return 1;
 	/* "HTMLParser": the last capital of a run starts the next word. */
-	return is_upper(prev) && is_lower(t[i + 1]) && !f->tied.ptr[i + 1];
+	return is_upper(prev) && is_lower(t[i + 1]) && !f->tied[i + 1];
 }
 
 enum key_kind { KEY_TYPE, KEY_PROPERTY };
@@ -208,41 +211,49 @@ static int word_has_lower(const char *w, size_t n)
 	return 0;
 }
 
-static void add_word(struct buf *out, const char *w, size_t n, int first,
+/* Appends word w (n bytes) to key (*len bytes so far), cased for kind. */
+static void add_word(char *key, size_t *len, const char *w, size_t n, int first,
 		     enum key_kind kind)
 {
-	size_t at = out->len;
+	char *at = key + *len;
 
-	buf_add(out, w, n);
+	memcpy(at, w, n);
+	*len += n;
 	if (kind == KEY_TYPE || !first) {
-		out->ptr[at] = to_upper(out->ptr[at]);
+		at[0] = to_upper(at[0]);
 	} else if (!word_has_lower(w, n)) {
-		for (size_t i = at; i < out->len; i++)
-			out->ptr[i] = to_lower(out->ptr[i]);
+		for (size_t i = 0; i < n; i++)
+			at[i] = to_lower(at[i]);
 	} else {
-		out->ptr[at] = to_lower(out->ptr[at]);
+		at[0] = to_lower(at[0]);
 	}
 }
 
+/* Seeds this long or shorter are folded in the frame. */
+#define KEYS_SMALL_SEED 63
+
 static char *make_key(const char *seed, enum key_kind kind)
 {
-	struct folded f = { BUF_INIT, BUF_INIT };
-	struct buf key = BUF_INIT;
-	struct buf out = BUF_INIT;
-	size_t i = 0, n;
+	char small[3 * (KEYS_SMALL_SEED + 1)];
+	size_t cap = strlen(seed ? seed : "") + 1;
+	char *area = cap <= KEYS_SMALL_SEED + 1 ? small : xmalloc(3 * cap);
+	struct folded f = {area, area + cap, 0};
+	char *key = area + 2 * cap, *out;
+	const char *prefix = "";
+	size_t i = 0, n, len = 0, plen, total;
 	int first = 1;
 
 	fold_seed(&f, seed ? seed : "");
-	n = f.text.len;
+	n = f.len;
 	while (i < n) {
 		size_t run_start, w;
 
-		while (i < n && f.text.ptr[i] == ' ')
+		while (i < n && f.text[i] == ' ')
 			i++;
 		run_start = w = i;
-		while (i < n && f.text.ptr[i] != ' ') {
+		while (i < n && f.text[i] != ' ') {
 			if (i > w && word_starts(&f, run_start, i)) {
-				add_word(&key, f.text.ptr + w, i - w, first,
+				add_word(key, &len, f.text + w, i - w, first,
 					 kind);
 				first = 0;
 				w = i;
@@ -250,22 +261,24 @@ static char *make_key(const char *seed, enum key_kind kind)
 			i++;
 		}
 		if (i > w) {
-			add_word(&key, f.text.ptr + w, i - w, first, kind);
+			add_word(key, &len, f.text + w, i - w, first, kind);
 			first = 0;
 		}
 	}
-	if (key.len < 2 || is_digit(key.ptr[0])) {
-		buf_adds(&out, kind == KEY_TYPE ? "Type" : "field");
-		if (key.len)
-			key.ptr[0] = to_upper(key.ptr[0]);
+	if (len < 2 || is_digit(key[0])) {
+		prefix = kind == KEY_TYPE ? "Type" : "field";
+		if (len)
+			key[0] = to_upper(key[0]);
 	}
-	buf_add(&out, key.ptr, key.len);
-	if (out.len > KEYS_MAX_LEN)
-		buf_setlen(&out, KEYS_MAX_LEN);
-	buf_release(&key);
-	buf_release(&f.text);
-	buf_release(&f.tied);
-	return buf_detach(&out, NULL);
+	plen = strlen(prefix);
+	total = plen + len > KEYS_MAX_LEN ? KEYS_MAX_LEN : plen + len;
+	out = xmalloc(total + 1);
+	memcpy(out, prefix, plen);
+	memcpy(out + plen, key, total - plen);
+	out[total] = '\0';
+	if (area != small)
+		free(area);
+	return out;
 }
 
 char *keys_type_key(const char *seed)
@@ -532,9 +545,108 @@ static void report_property(struct findings *findings, const char *label,
 	buf_release(&path);
 }
 
-static int property_reserved(const char *key, const void *payload)
+/*
+ * The property keys in use within one type, compared without regard to
+ * ASCII case as used_get does: an open-addressing table of keys, each
+ * remembering its first holder (a field name and its key) so that a clash
+ * can be described. Keys and holders are borrowed: they live as long as
+ * the call of keys_assign_properties.
+ */
+struct prop_used {
+	const char *key; /* NULL: a free slot */
+	const char *field;
+};
+
+/* Slots of a table kept in the frame (most types have few fields). */
+#define PROP_TABLE_SMALL 64
+
+struct prop_table {
+	struct prop_used *slots;
+	size_t mask;
+	struct prop_used small[PROP_TABLE_SMALL];
+};
+
+static void prop_table_init(struct prop_table *t, size_t nr)
 {
-	return keys_is_reserved_property(key, payload);
+	size_t size = 16;
+
+	while (size < 2 * nr + 16)
+		size *= 2;
+	if (size <= PROP_TABLE_SMALL) {
+		memset(t->small, 0, size * sizeof(*t->small));
+		t->slots = t->small;
+	} else {
+		t->slots = xcalloc(size, sizeof(*t->slots));
+	}
+	t->mask = size - 1;
+}
+
+static void prop_table_release(struct prop_table *t)
+{
+	if (t->slots != t->small)
+		free(t->slots);
+}
+
+/* Whether a and b are equal once lower-cased (ASCII only, as lower_dup). */
+static int same_lower(const char *a, const char *b)
+{
+	for (; *a && to_lower((unsigned char)*a) == to_lower((unsigned char)*b);
+	     a++, b++)
+		;
+	return !*a && !*b;
+}
+
+/* The slot of key: its holder, or the free slot where it would go. */
+static struct prop_used *prop_slot(struct prop_table *t, const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a over the lower-cased key */
+	size_t i;
+
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)to_lower((unsigned char)*p)) *
+		    16777619u;
+	for (i = h & t->mask;; i = (i + 1) & t->mask) {
+		struct prop_used *u = &t->slots[i];
+
+		if (!u->key || same_lower(u->key, key))
+			return u;
+	}
+}
+
+/* Marks key as used by field (unless it already is); like used_add. */
+static void prop_add(struct prop_table *t, const char *key, const char *field)
+{
+	struct prop_used *u = prop_slot(t, key);
+
+	if (u->key)
+		return;
+	u->key = key;
+	u->field = field;
+}
+
+/*
+ * The first of gen, gen2, gen3... that is neither reserved on base_type nor
+ * used, as unique_key gives it: gen itself, or a new string. *clash_out is
+ * the holder of gen (NULL when gen was merely reserved).
+ */
+static char *unique_property(struct prop_table *t, char *gen,
+			     const char *base_type,
+			     const struct prop_used **clash_out)
+{
+	struct prop_used *holder = prop_slot(t, gen);
+	char *cand;
+	unsigned n = 2;
+
+	*clash_out = holder->key ? holder : NULL;
+	if (!holder->key && !keys_is_reserved_property(gen, base_type))
+		return gen;
+	for (;;) {
+		cand = suffixed(gen, n++);
+		if (!prop_slot(t, cand)->key &&
+		    !keys_is_reserved_property(cand, base_type))
+			return cand;
+		free(cand);
+	}
 }
 
 json_t *keys_assign_properties(const json_t *form, const json_t *existing,
@@ -543,8 +655,9 @@ json_t *keys_assign_properties(const json_t *form, const json_t *existing,
 {
 	const json_t *fields = json_object_get(form, "fields");
 	json_t *result = json_object();
-	json_t *used = json_object();
+	struct prop_table used;
 	struct field_ent *ents;
+	char **made;
 	struct buf who = BUF_INIT;
 	size_t nr = 0, i;
 	const char *k;
@@ -553,14 +666,14 @@ json_t *keys_assign_properties(const json_t *form, const json_t *existing,
 	if (!type_label)
 		type_label = "";
 	ents = xcalloc(json_object_size(fields) + 1, sizeof(*ents));
+	made = xcalloc(json_object_size(fields) + 1, sizeof(*made));
+	prop_table_init(&used,
+			json_object_size(existing) + json_object_size(fields));
 	/* json_object_foreach skips anything but an object */
 	json_object_foreach((json_t *)existing, k, v) {
 		if (!json_is_string(v))
 			continue;
-		buf_reset(&who);
-		buf_addf(&who, "field '%s' with key '%s'", k,
-			 json_string_value(v));
-		used_add(used, json_string_value(v), who.ptr);
+		prop_add(&used, json_string_value(v), k);
 	}
 	json_object_foreach((json_t *)fields, k, v) {
 		const json_t *o = json_object_get(v, "order");
@@ -577,23 +690,29 @@ json_t *keys_assign_properties(const json_t *form, const json_t *existing,
 	}
 	qsort(ents, nr, sizeof(*ents), cmp_fields);
 	for (i = 0; i < nr; i++) {
-		const char *clash;
+		const struct prop_used *clash;
 		char *gen = keys_property_key(ents[i].name);
-		char *key = unique_key(xstrdup(gen), used, property_reserved,
-				       base_type, &clash);
+		char *key = unique_property(&used, gen, base_type, &clash);
 
-		if (strcmp(key, gen) && findings)
+		if (strcmp(key, gen) && findings) {
+			buf_reset(&who);
+			if (clash)
+				buf_addf(&who, "field '%s' with key '%s'",
+					 clash->field, clash->key);
 			report_property(findings, type_label, ents[i].name, gen,
-					key, clash, base_type);
-		buf_reset(&who);
-		buf_addf(&who, "field '%s' with key '%s'", ents[i].name, key);
-		used_add(used, key, who.ptr);
+					key, clash ? who.ptr : NULL, base_type);
+		}
+		prop_add(&used, key, ents[i].name);
 		json_object_set_new(result, ents[i].name, json_string(key));
-		free(key);
-		free(gen);
+		made[i] = key;
+		if (key != gen)
+			free(gen);
 	}
+	for (i = 0; i < nr; i++)
+		free(made[i]);
+	free(made);
 	buf_release(&who);
 	free(ents);
-	json_decref(used);
+	prop_table_release(&used);
 	return result;
 }

@@ -334,7 +334,7 @@ static json_t *build_enum(const json_t *options, int as_text, int *integral)
 	json_array_foreach(options, i, opt) {
 		const json_t *v = option_value(opt);
 		const char *label = jx_str(opt, "label");
-		json_t *value, *seen;
+		json_t *value, *seen, *entry;
 		int dup = 0;
 
 		if (!v)
@@ -360,9 +360,11 @@ static json_t *build_enum(const json_t *options, int as_text, int *integral)
 			json_decref(value);
 			continue;
 		}
-		json_array_append_new(
-			list, json_pack("{s:o,s:s%}", "value", value,
-					"displayName", text.ptr, text.len));
+		entry = json_object();
+		json_object_set_new_nocheck(entry, "value", value);
+		json_object_set_new_nocheck(entry, "displayName",
+					    json_stringn(text.ptr, text.len));
+		json_array_append_new(list, entry);
 	}
 	buf_release(&text);
 	return list;
@@ -427,17 +429,22 @@ static void map_multiselect(json_t *dst, const struct field_in *f,
 
 static void map_tags(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
+	json_t *items = json_object();
+
 	(void)r;
 	set_str(dst, "type", "array");
-	json_object_set_new_nocheck(dst, "items",
-				    json_pack("{s:s}", "type", "string"));
+	set_str(items, "type", "string");
+	json_object_set_new_nocheck(dst, "items", items);
 	copy_item_counts(dst, f);
 }
 
 static json_t *image_reference(void)
 {
-	return json_pack("{s:s,s:o}", "type", "contentReference",
-			 "allowedTypes", str_list("_image"));
+	json_t *ref = json_object();
+
+	set_str(ref, "type", "contentReference");
+	json_object_set_new_nocheck(ref, "allowedTypes", str_list("_image"));
+	return ref;
 }
 
 static void map_image(json_t *dst, const struct field_in *f,
@@ -529,9 +536,10 @@ static void map_reference(json_t *dst, const struct field_in *f,
 			  struct lens_run *r)
 {
 	const json_t *rel = catalyst_form_relationship(r->form, f->name);
-	json_t *ref = json_pack("{s:s}", "type", "contentReference");
+	json_t *ref = json_object();
 	const char *target, *key = NULL;
 
+	set_str(ref, "type", "contentReference");
 	/* A missing relationship is reported by validation stage 1. */
 	if (rel) {
 		target = jx_str(rel, "targetContentTypeId");
@@ -592,7 +600,8 @@ static const struct field_map *find_map(const char *type)
 	if (!type)
 		return NULL;
 	for (size_t i = 0; i < sizeof(field_maps) / sizeof(*field_maps); i++)
-		if (!strcmp(type, field_maps[i].type))
+		if (type[0] == field_maps[i].type[0] &&
+		    !strcmp(type, field_maps[i].type))
 			return &field_maps[i];
 	return NULL;
 }
@@ -630,24 +639,77 @@ static void map_array(json_t *dst, const struct field_in *f,
 	copy_item_counts(dst, f);
 }
 
+/*
+ * The members of a field that every mapping reads, found in one pass over
+ * the field (as json_object_get would find them) rather than by a lookup
+ * each.
+ */
+struct field_members {
+	const json_t *validation, *order, *label, *help, *type, *required;
+};
+
+static void scan_field(struct field_members *fm, const json_t *field)
+{
+	const char *key;
+	size_t len;
+	json_t *v;
+
+	memset(fm, 0, sizeof(*fm));
+	json_object_keylen_foreach((json_t *)field, key, len, v)
+	{
+		if (strlen(key) != len)
+			continue;
+		switch (key[0]) {
+		case 'v':
+			if (!strcmp(key, "validation"))
+				fm->validation = v;
+			break;
+		case 'o':
+			if (!strcmp(key, "order"))
+				fm->order = v;
+			break;
+		case 'l':
+			if (!strcmp(key, "label"))
+				fm->label = v;
+			break;
+		case 'h':
+			if (!strcmp(key, "helpText"))
+				fm->help = v;
+			break;
+		case 't':
+			if (!strcmp(key, "type"))
+				fm->type = v;
+			break;
+		case 'r':
+			if (!strcmp(key, "required"))
+				fm->required = v;
+			break;
+		}
+	}
+}
+
 static json_t *map_field(const char *name, const json_t *field,
 			 struct lens_run *r)
 {
 	json_t *prop = json_object();
-	const json_t *validation = json_object_get(field, "validation");
-	const json_t *order = json_object_get(field, "order");
-	const char *label = jx_str(field, "label");
-	const char *help = jx_str(field, "helpText");
+	struct field_members fm;
+	const json_t *validation, *order;
+	const char *label, *help;
 	const struct field_map *m;
 	struct field_in f;
 
+	scan_field(&fm, field);
+	validation = fm.validation;
+	order = fm.order;
+	label = json_string_value(fm.label);
+	help = json_string_value(fm.help);
 	/* every reader of f.validation takes NULL as "no validation" */
 	if (!json_is_object(validation))
 		validation = NULL;
 	f.name = name;
 	f.field = field;
 	f.validation = validation;
-	f.type = jx_str(field, "type");
+	f.type = json_string_value(fm.type);
 	f.as_item = 0;
 	m = find_map(f.type);
 	if (m) {
@@ -659,7 +721,7 @@ static json_t *map_field(const char *name, const json_t *field,
 	set_str(prop, "displayName", label && *label ? label : name);
 	if (help)
 		set_str(prop, "description", help);
-	if (jx_true(field, "required"))
+	if (json_is_true(fm.required))
 		json_object_set_new_nocheck(prop, "isRequired", json_true());
 	if (is_integral(order) && fabs(json_number_value(order)) <= INT32_MAX)
 		json_object_set_new(
@@ -705,6 +767,40 @@ static void merge_overlay(json_t *doc, const json_t *overlay)
 	}
 }
 
+/* An object member, for walking an object in name order. */
+struct member {
+	const char *name;
+	const json_t *value;
+};
+
+static int cmp_member(const void *a, const void *b)
+{
+	return strcmp(((const struct member *)a)->name,
+		      ((const struct member *)b)->name);
+}
+
+/*
+ * The members of obj sorted by name (bytewise, as jx_sorted_keys sorts
+ * them) into *out, which the caller frees; returns how many.
+ */
+static size_t sorted_members(struct member **out, const json_t *obj)
+{
+	size_t n = json_object_size(obj), i = 0;
+	struct member *m = xcalloc(n ? n : 1, sizeof(*m));
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v)
+	{
+		m[i].name = k;
+		m[i].value = v;
+		i++;
+	}
+	qsort(m, n, sizeof(*m), cmp_member);
+	*out = m;
+	return n;
+}
+
 /* The field other than not_this whose property key is key (for messages). */
 static const char *key_owner(const json_t *prop_keys, const char *key,
 			     const char *not_this)
@@ -729,7 +825,7 @@ int lens_forward(json_t **out, const json_t *form, const struct lens_ctx *ctx)
 	const char *desc = jx_str(form, "description");
 	const char *id = jx_str(form, "id");
 	const char *base;
-	const char **names = NULL;
+	struct member *names = NULL;
 	size_t nr = 0, i;
 	int ret = -1;
 
@@ -776,34 +872,35 @@ int lens_forward(json_t **out, const json_t *form, const struct lens_ctx *ctx)
 	json_object_set_new_nocheck(doc, "properties", props);
 
 	if (fields)
-		names = jx_sorted_keys(fields, &nr);
+		nr = sorted_members(&names, fields);
 	for (i = 0; i < nr; i++) {
-		const json_t *field = json_object_get(fields, names[i]);
-		const char *key = jx_str(prop_keys, names[i]);
+		const json_t *field = names[i].value;
+		const char *key = jx_str(prop_keys, names[i].name);
 
 		if (!json_is_object(field)) {
 			ret = err_set(ERR_INVALID,
 				      "field '%s' of content type '%s' is not "
 				      "an object",
-				      names[i], name);
+				      names[i].name, name);
 			goto out;
 		}
 		if (!key) {
 			ret = err_set(ERR_INVALID,
 				      "field '%s' of content type '%s' has no "
 				      "property key",
-				      names[i], name);
+				      names[i].name, name);
 			goto out;
 		}
 		if (json_object_get(props, key)) {
 			ret = err_set(ERR_INVALID,
 				      "fields '%s' and '%s' of content type "
 				      "'%s' both have property key '%s'",
-				      key_owner(prop_keys, key, names[i]),
-				      names[i], name, key);
+				      key_owner(prop_keys, key, names[i].name),
+				      names[i].name, name, key);
 			goto out;
 		}
-		json_object_set_new(props, key, map_field(names[i], field, &r));
+		json_object_set_new(props, key,
+				    map_field(names[i].name, field, &r));
 	}
 	if (ctx->overlay)
 		merge_overlay(doc, ctx->overlay);

@@ -47,6 +47,14 @@ struct model {
 	struct store *store;
 	/* Findings of the first pass, filed per type id: {id: [finding]}. */
 	struct findings key_findings;
+	/*
+	 * How model_each spreads the work, set by the caller after model_open
+	 * (zero: the defaults). serial processes every type on the calling
+	 * thread; window is how many types may be read ahead and in flight.
+	 * The results and their order are the same either way.
+	 */
+	int serial;
+	size_t window;
 };
 
 /*
@@ -65,6 +73,12 @@ typedef int (*model_type_fn)(struct model_type *t, void *payload);
  * Calls fn for every type, in createdAt order, fully processed. fn returns
  * 0 to go on or an error code to stop (which is returned). A row that cannot
  * be used is handed over with t->error set and t->form NULL.
+ *
+ * fn runs on the calling thread, one type at a time; the types after the
+ * current one may meanwhile be processed on worker threads (at most
+ * m->window of them in flight), so memory stays flat in the number of types.
+ * When fn is called, the thread's error state (util/err.h) is the one
+ * processing its type left, as if the type had been processed right there.
  */
 int model_each(struct model *m, model_type_fn fn, void *payload)
 	__attribute__((warn_unused_result));

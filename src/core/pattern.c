@@ -6,6 +6,7 @@
  * common .NET-only constructs mapped to something of the same shape) and
  * given to regcomp. An approximation, documented in docs/validation.md.
  */
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 
 #include "core/pattern.h"
 #include "util/buf.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 /* Regex repetition counts above this are clamped before regcomp. */
@@ -571,7 +573,7 @@ literal:
  * This is an approximation: see docs/validation.md. Returns 0, or -1 with
  * the reason in *why.
  */
-int pattern_check(const char *pat, size_t len, struct buf *why)
+static int check_uncached(const char *pat, size_t len, struct buf *why)
 {
 	struct rx r = {pat, len, 0, 0, BUF_INIT, BUF_INIT};
 	regex_t re;
@@ -637,3 +639,79 @@ out:
 	return ret;
 }
 
+/*
+ * The verdicts of the patterns checked so far. A model repeats a handful of
+ * patterns on thousands of fields (and stages 1 and 2 both check each one),
+ * and regcomp is the dearest part of validation, so each pattern is
+ * compiled once per process. The cache is shared by every thread, under
+ * cache_lock; it stops growing at PATTERN_CACHE_MAX entries (later patterns
+ * are checked every time) and is never freed.
+ */
+#define PATTERN_CACHE_SLOTS 1024 /* a power of two */
+#define PATTERN_CACHE_MAX 512
+/* Longer patterns are not cached. */
+#define PATTERN_CACHE_LEN 1024
+
+struct verdict {
+	char *pat; /* NULL: a free slot */
+	size_t len;
+	char *why; /* NULL when it compiles */
+};
+
+static struct verdict cache[PATTERN_CACHE_SLOTS];
+static size_t cache_nr;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot of pat: its verdict, or the free slot where it would go. */
+static struct verdict *cache_slot(const char *pat, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)pat[i]) * 16777619u;
+	for (i = h & (PATTERN_CACHE_SLOTS - 1);;
+	     i = (i + 1) & (PATTERN_CACHE_SLOTS - 1)) {
+		struct verdict *v = &cache[i];
+
+		if (!v->pat || (v->len == len && !memcmp(v->pat, pat, len)))
+			return v;
+	}
+}
+
+int pattern_check(const char *pat, size_t len, struct buf *why)
+{
+	struct buf mine = BUF_INIT;
+	struct verdict *v;
+	int ret;
+
+	if (len > PATTERN_CACHE_LEN)
+		return check_uncached(pat, len, why);
+	pthread_mutex_lock(&cache_lock);
+	v = cache_slot(pat, len);
+	if (v->pat) {
+		if (v->why)
+			buf_adds(why, v->why);
+		ret = v->why ? -1 : 0;
+		pthread_mutex_unlock(&cache_lock);
+		return ret;
+	}
+	pthread_mutex_unlock(&cache_lock);
+
+	ret = check_uncached(pat, len, &mine);
+	buf_add(why, mine.ptr, mine.len);
+
+	pthread_mutex_lock(&cache_lock);
+	v = cache_slot(pat, len);
+	if (!v->pat && cache_nr < PATTERN_CACHE_MAX) {
+		v->pat = xmalloc(len + 1);
+		memcpy(v->pat, pat, len);
+		v->pat[len] = '\0';
+		v->len = len;
+		v->why = ret < 0 ? buf_detach(&mine, NULL) : NULL;
+		cache_nr++;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	buf_release(&mine);
+	return ret;
+}

@@ -30,7 +30,7 @@ const char *tform_api_version_name(enum api_version v)
 static int in_list(const char *name, const char *const *list)
 {
 	for (; *list; list++)
-		if (!strcmp(name, *list))
+		if (name[0] == (*list)[0] && !strcmp(name, *list))
 			return 1;
 	return 0;
 }

@@ -163,10 +163,73 @@ static const char *stext(struct buf *b, const char *s)
 	return b->ptr;
 }
 
+/*
+ * The members of the object being checked, taken in one pass: the checks of
+ * one property look it up by name some forty times, and a scan of a few
+ * members is cheaper than as many hash lookups. snap_push makes the
+ * snapshot current for the checks of that object (the innermost one only);
+ * snap_pop restores the one before. The object is not changed meanwhile:
+ * validation only reads.
+ */
+#define SNAP_MAX 32
+
+struct snap {
+	const json_t *obj; /* NULL: none taken (too many members) */
+	size_t nr;
+	const char *key[SNAP_MAX];
+	size_t len[SNAP_MAX];
+	json_t *val[SNAP_MAX];
+};
+
+static _Thread_local const struct snap *snap_cur;
+
+static const struct snap *snap_push(struct snap *s, const json_t *obj)
+{
+	const struct snap *prev = snap_cur;
+	const char *k;
+	size_t len;
+	json_t *v;
+
+	s->obj = NULL;
+	s->nr = 0;
+	if (!json_is_object(obj) || json_object_size(obj) > SNAP_MAX)
+		return prev;
+	json_object_keylen_foreach((json_t *)obj, k, len, v)
+	{
+		s->key[s->nr] = k;
+		s->len[s->nr] = len;
+		s->val[s->nr] = v;
+		s->nr++;
+	}
+	s->obj = obj;
+	snap_cur = s;
+	return prev;
+}
+
+static void snap_pop(const struct snap *prev)
+{
+	snap_cur = prev;
+}
+
+/* json_object_get, answered from the snapshot when it is of obj. */
+static json_t *lookup(const json_t *obj, const char *key)
+{
+	const struct snap *s = snap_cur;
+	size_t len;
+
+	if (!s || s->obj != obj)
+		return json_object_get(obj, key);
+	len = strlen(key);
+	for (size_t i = 0; i < s->nr; i++)
+		if (s->len[i] == len && !memcmp(s->key[i], key, len))
+			return s->val[i];
+	return NULL;
+}
+
 /* A member, treating JSON null as absent (null means "absent", brief §4). */
 static json_t *member(const json_t *obj, const char *key)
 {
-	json_t *v = json_object_get(obj, key);
+	json_t *v = lookup(obj, key);
 
 	return json_is_null(v) ? NULL : v;
 }
@@ -223,7 +286,7 @@ static const char *kind_name(const json_t *v)
 static int in_list(const char *s, const char *const *list)
 {
 	for (; *list; list++)
-		if (!strcmp(s, *list))
+		if (s[0] == (*list)[0] && !strcmp(s, *list))
 			return 1;
 	return 0;
 }
@@ -370,9 +433,11 @@ static void cat_validation(struct vctx *c, const json_t *field,
 {
 	struct buf t = BUF_INIT, t2 = BUF_INIT, why = BUF_INIT;
 	json_t *v = member(field, "validation"), *x;
+	const struct snap *prev;
+	struct snap sv;
 	size_t old;
 	long long dlo, dhi, prec;
-	double lo, hi;
+	double lo = 0, hi = 0;
 	int has_lo, has_hi;
 
 	if (!v)
@@ -383,6 +448,7 @@ static void cat_validation(struct vctx *c, const json_t *field,
 		       kind_name(v));
 		return;
 	}
+	prev = snap_push(&sv, v);
 	old = path_push(c, "validation");
 	cat_count_pair(c, v, "minLength", "maxLength", name);
 	cat_count_pair(c, v, "minItems", "maxItems", name);
@@ -416,6 +482,7 @@ static void cat_validation(struct vctx *c, const json_t *field,
 		       vtext(&t, x), name, why.ptr);
 	}
 	path_pop(c, old);
+	snap_pop(prev);
 	buf_release(&t);
 	buf_release(&t2);
 	buf_release(&why);
@@ -528,8 +595,9 @@ static void cat_fields(struct vctx *c, const json_t *form, const json_t *fields,
  * One field; name is its member name, display its name in messages
  * ("social.twitter" for nested fields), nested is set below an object.
  */
-static void cat_field(struct vctx *c, const json_t *form, const json_t *field,
-		      const char *name, const char *display, int nested)
+static void cat_field_checks(struct vctx *c, const json_t *form,
+			     const json_t *field, const char *name,
+			     const char *display, int nested)
 {
 	struct buf t = BUF_INIT;
 	json_t *type, *item, *sub;
@@ -595,6 +663,17 @@ static void cat_field(struct vctx *c, const json_t *form, const json_t *field,
 	buf_release(&t);
 }
 
+/* The checks of cat_field, with its members taken once (struct snap). */
+static void cat_field(struct vctx *c, const json_t *form, const json_t *field,
+		      const char *name, const char *display, int nested)
+{
+	struct snap sn;
+	const struct snap *prev = snap_push(&sn, field);
+
+	cat_field_checks(c, form, field, name, display, nested);
+	snap_pop(prev);
+}
+
 static void cat_fields(struct vctx *c, const json_t *form, const json_t *fields,
 		       const char *prefix)
 {
@@ -627,7 +706,8 @@ void validate_catalyst(const json_t *form, const char *label,
 	json_t *fields = member(form, "fields");
 
 	assert(findings);
-	buf_addf(&c.path, "%s:", label ? label : "");
+	buf_adds(&c.path, label ? label : "");
+	buf_addch(&c.path, ':');
 	if (json_is_object(fields))
 		cat_fields(&c, form, fields, NULL);
 	buf_release(&c.path);
@@ -669,6 +749,9 @@ struct member_rule {
 	const char *name;
 	enum member_kind kind;
 };
+
+/* More than any table below holds. */
+#define MEMBER_RULES_MAX 32
 
 /* What the JSON kind of each member must be (v1 ContentTypeProperty). */
 static const struct member_rule property_members[] = {
@@ -768,19 +851,57 @@ static const char *member_kind_name(enum member_kind kind)
  * get_*() helpers, which ignore values of the wrong kind, so one mistake
  * gives one finding.
  */
+/*
+ * Looks member k (klen bytes) up among rules; when its value v is of the
+ * wrong kind, sets bad[rule] and returns 1.
+ */
+static int check_member_kind(const struct member_rule *rules, const char *k,
+			     size_t klen, json_t *v, json_t **bad)
+{
+	if (json_is_null(v) || strlen(k) != klen)
+		return 0;
+	for (size_t i = 0; rules[i].name; i++) {
+		assert(i < MEMBER_RULES_MAX);
+		if (k[0] != rules[i].name[0] || strcmp(k, rules[i].name))
+			continue;
+		if (member_kind_ok(v, rules[i].kind))
+			return 0;
+		bad[i] = v;
+		return 1;
+	}
+	return 0;
+}
+
 static void check_member_kinds(struct vctx *c, const json_t *obj,
 			       const struct member_rule *rules,
 			       const char *subject)
 {
-	for (; rules->name; rules++) {
-		json_t *v = member(obj, rules->name);
+	/* Indexed by rule: the value of a member of the wrong kind. */
+	json_t *bad[MEMBER_RULES_MAX] = {NULL};
+	size_t nr_bad = 0, klen;
+	const char *k;
+	json_t *v;
 
-		if (v && !member_kind_ok(v, rules->kind))
-			report(c, FINDING_ERROR, "invalid-member", rules->name,
-			       "%s of %s must be %s, not %s", rules->name,
-			       subject, member_kind_name(rules->kind),
-			       kind_name(v));
+	/*
+	 * The object has fewer members than there are rules: look each member
+	 * up among the rules, then report in the order of the rules.
+	 */
+	if (snap_cur && snap_cur->obj == obj) {
+		for (size_t m = 0; m < snap_cur->nr; m++)
+			nr_bad += check_member_kind(rules, snap_cur->key[m],
+						    snap_cur->len[m],
+						    snap_cur->val[m], bad);
+	} else {
+		json_object_keylen_foreach((json_t *)obj, k, klen, v) nr_bad +=
+			check_member_kind(rules, k, klen, v, bad);
 	}
+	for (size_t i = 0; nr_bad && rules[i].name; i++)
+		if (bad[i])
+			report(c, FINDING_ERROR, "invalid-member",
+			       rules[i].name, "%s of %s must be %s, not %s",
+			       rules[i].name, subject,
+			       member_kind_name(rules[i].kind),
+			       kind_name(bad[i]));
 }
 
 static const char *get_str(const json_t *obj, const char *key)
@@ -1140,13 +1261,16 @@ static void check_typed(struct vctx *c, const json_t *obj, const char *type,
 	buf_release(&why);
 }
 
-static void check_items(struct vctx *c, const json_t *items, const char *prop)
+static void check_items_checks(struct vctx *c, const json_t *items,
+			       const char *prop)
 {
 	struct buf subject = BUF_INIT, t = BUF_INIT;
 	const char *type = get_str(items, "type");
 	size_t old = path_push(c, "items");
 
-	buf_addf(&subject, "items of property '%s'", prop);
+	buf_adds(&subject, "items of property '");
+	buf_adds(&subject, prop);
+	buf_addch(&subject, '\'');
 	check_member_kinds(c, items, item_members, subject.ptr);
 	if (!member(items, "type")) {
 		report(c, FINDING_ERROR, "invalid-property-type", "type",
@@ -1170,15 +1294,27 @@ static void check_items(struct vctx *c, const json_t *items, const char *prop)
 	buf_release(&t);
 }
 
-static void check_property(struct vctx *c, const char *key, const json_t *p,
-			   const char *base_type)
+/* The checks of check_items, with its members taken once (struct snap). */
+static void check_items(struct vctx *c, const json_t *items, const char *prop)
+{
+	struct snap sn;
+	const struct snap *prev = snap_push(&sn, items);
+
+	check_items_checks(c, items, prop);
+	snap_pop(prev);
+}
+
+static void check_property_checks(struct vctx *c, const char *key,
+				  const json_t *p, const char *base_type)
 {
 	struct buf subject = BUF_INIT, t = BUF_INIT;
 	const char *type, *why, *indexing;
 	json_t *items;
 	int is_array;
 
-	buf_addf(&subject, "property '%s'", stext(&t, key));
+	buf_adds(&subject, "property '");
+	buf_adds(&subject, stext(&t, key));
+	buf_addch(&subject, '\'');
 	if (!json_is_object(p)) {
 		report(c, FINDING_ERROR, "invalid-member", NULL,
 		       "property '%s' is %s, not an object", key, kind_name(p));
@@ -1260,6 +1396,17 @@ static void check_property(struct vctx *c, const char *key, const json_t *p,
 out:
 	buf_release(&subject);
 	buf_release(&t);
+}
+
+/* The checks of check_property, with its members taken once (struct snap). */
+static void check_property(struct vctx *c, const char *key, const json_t *p,
+			   const char *base_type)
+{
+	struct snap sn;
+	const struct snap *prev = snap_push(&sn, p);
+
+	check_property_checks(c, key, p, base_type);
+	snap_pop(prev);
 }
 
 static void check_type_key(struct vctx *c, const json_t *doc)
@@ -1350,20 +1497,23 @@ void validate_target(const json_t *doc, const json_t *known_types,
 {
 	struct vctx c = {findings, BUF_INIT, known_types, NULL};
 	struct buf subject = BUF_INIT, t = BUF_INIT;
-	const char *key = get_str(doc, "key");
+	const char *key = get_str(doc, "key"), *base;
 	const char **keys = NULL;
 	json_t *props, *dn;
 	size_t nr, old;
 
 	assert(findings);
 	c.self_key = key;
-	buf_addf(&c.path, "%s:", key && *key ? key : "?");
+	buf_adds(&c.path, key && *key ? key : "?");
+	buf_addch(&c.path, ':');
 	if (!json_is_object(doc)) {
 		report(&c, FINDING_ERROR, "invalid-member", NULL,
 		       "content type is %s, not an object", kind_name(doc));
 		goto out;
 	}
-	buf_addf(&subject, "content type '%s'", key ? stext(&t, key) : "?");
+	buf_adds(&subject, "content type '");
+	buf_adds(&subject, key ? stext(&t, key) : "?");
+	buf_addch(&subject, '\'');
 	check_member_kinds(&c, doc, type_members, subject.ptr);
 	check_type_key(&c, doc);
 
@@ -1382,12 +1532,13 @@ void validate_target(const json_t *doc, const json_t *known_types,
 	if (!json_is_object(props))
 		goto out;
 	keys = jx_sorted_keys(props, &nr);
+	base = get_str(doc, "baseType");
 	old = path_push(&c, "properties");
 	for (size_t i = 0; i < nr; i++) {
 		size_t here = path_push(&c, keys[i]);
 
 		check_property(&c, keys[i], json_object_get(props, keys[i]),
-			       get_str(doc, "baseType"));
+			       base);
 		path_pop(&c, here);
 	}
 	path_pop(&c, old);

@@ -21,6 +21,13 @@
 #include "util/banned.h"
 
 #define CATALYST_BUSY_TIMEOUT_MS 5000
+/*
+ * catalyst_db_each_type reads the rows this many at a time, by primary key,
+ * in one statement: one read lock and one check of the file per batch
+ * rather than per row, and SQLite keeps its buffers from row to row. The
+ * rows are handed out after the batch is read, with no lock held.
+ */
+#define CATALYST_READ_BATCH 64
 
 /* The ContentType columns we read, in the order of the SELECT. */
 enum col {
@@ -73,6 +80,7 @@ struct catalyst_db {
 	size_t nr_columns;
 	int has[COL_NR];
 	int has_website_table;
+	int utf8; /* the database's text encoding is UTF-8 */
 };
 
 /* Records "WHAT 'PATH': SQLITE-MESSAGE" with code. */
@@ -166,6 +174,27 @@ out:
 	return ret;
 }
 
+/* Whether the database stores its text as UTF-8 (else UTF-16). */
+static int find_encoding(struct catalyst_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	const char *enc;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(db->db, "PRAGMA encoding", -1, &st, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		ret = db_error(db, ERR_GENERIC, "cannot read");
+		goto out;
+	}
+	enc = (const char *)sqlite3_column_text(st, 0);
+	db->utf8 = enc && !strcmp(enc, "UTF-8");
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
 static int open_mode(struct catalyst_db **out, const char *path, int flags)
 {
 	struct catalyst_db *db = xcalloc(1, sizeof(*db));
@@ -200,6 +229,9 @@ static int open_mode(struct catalyst_db **out, const char *path, int flags)
 	if (ret < 0)
 		goto out;
 	ret = find_website_table(db);
+	if (ret < 0)
+		goto out;
+	ret = find_encoding(db);
 	if (ret < 0)
 		goto out;
 	*out = db;
@@ -433,14 +465,23 @@ long long catalyst_column_time(sqlite3_stmt *st, int i,
 	}
 }
 
+/* What a SELECT of the ContentType columns is for. */
+enum select_mode {
+	SELECT_HEADERS, /* every row of a website, in order, not the heavy */
+	SELECT_ONE,	/* one row by id (?1) */
+	SELECT_BATCH,	/* the rows of CATALYST_READ_BATCH ids (?1...) */
+};
+
 /*
  * The SELECT of the ContentType columns: ordered by createdAt then id and
- * limited to a website (?1) when headers is set, with fields and settings
- * left out so that the sort carries little; else one row by id (?1).
+ * limited to a website (?1) for the headers, with fields and settings left
+ * out so that the sort carries little; else rows by id.
  */
 static void build_select(struct buf *sql, const struct catalyst_db *db,
-			 int headers, int by_website)
+			 enum select_mode mode, int by_website)
 {
+	int headers = mode == SELECT_HEADERS;
+
 	buf_adds(sql, "SELECT ");
 	for (int i = 0; i < COL_NR; i++) {
 		int heavy = i == COL_FIELDS || i == COL_SETTINGS;
@@ -451,8 +492,15 @@ static void build_select(struct buf *sql, const struct catalyst_db *db,
 								: "NULL");
 	}
 	buf_adds(sql, " FROM \"ContentType\"");
-	if (!headers) {
+	if (mode == SELECT_ONE) {
 		buf_adds(sql, " WHERE \"id\" = ?1");
+		return;
+	}
+	if (mode == SELECT_BATCH) {
+		buf_adds(sql, " WHERE \"id\" IN (");
+		for (int i = 1; i <= CATALYST_READ_BATCH; i++)
+			buf_addf(sql, "%s?%d", i > 1 ? ", " : "", i);
+		buf_addch(sql, ')');
 		return;
 	}
 	if (by_website)
@@ -482,13 +530,102 @@ static void fill_row(struct catalyst_row *row, sqlite3_stmt *st)
 							     : updated_fmt;
 }
 
-static int prepare(struct catalyst_db *db, sqlite3_stmt **st, int headers,
-		   const char *website_id)
+/*
+ * A text column of st as a string in *b (reused from row to row), or NULL
+ * for NULL. sqlite3_column_text would make SQLite copy the value once more
+ * to add a NUL, a large allocation per row for fields; the bytes of a UTF-8
+ * text are taken as they are instead.
+ */
+static const char *column_text_into(const struct catalyst_db *db,
+				    sqlite3_stmt *st, int i, struct buf *b)
+{
+	const void *p;
+	int n;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	if (db->utf8 && sqlite3_column_type(st, i) == SQLITE_TEXT)
+		p = sqlite3_column_blob(st, i);
+	else
+		p = sqlite3_column_text(st, i);
+	n = sqlite3_column_bytes(st, i);
+	buf_reset(b);
+	if (p && n > 0)
+		buf_add(b, p, (size_t)n);
+	return b->ptr;
+}
+
+/* The string members of a row, and their columns. */
+#define ROW_TEXTS 9
+
+static char **row_text(struct catalyst_row *row, size_t i)
+{
+	char **members[ROW_TEXTS] = {
+		&row->id,	   &row->website_id,	&row->name,
+		&row->fields_json, &row->settings_json, &row->key,
+		&row->plural_name, &row->display_field, &row->category,
+	};
+
+	return members[i];
+}
+
+static const int row_text_cols[ROW_TEXTS] = {
+	COL_ID,	 COL_WEBSITE_ID,  COL_NAME,	     COL_FIELDS,   COL_SETTINGS,
+	COL_KEY, COL_PLURAL_NAME, COL_DISPLAY_FIELD, COL_CATEGORY,
+};
+
+/* A row read ahead of its turn; its strings live in text[]. */
+struct held_row {
+	struct catalyst_row row;
+	struct buf text[ROW_TEXTS];
+	int present;
+};
+
+/* Like fill_row, into h (whose buffers are reused). */
+static void hold_row(struct held_row *h, sqlite3_stmt *st,
+		     const struct catalyst_db *db)
+{
+	enum catalyst_time_format created_fmt, updated_fmt;
+	struct catalyst_row *row = &h->row;
+
+	for (size_t i = 0; i < ROW_TEXTS; i++)
+		*row_text(row, i) = (char *)column_text_into(
+			db, st, row_text_cols[i], &h->text[i]);
+	row->created_ms =
+		catalyst_column_time(st, COL_CREATED_AT, &created_fmt);
+	row->updated_ms =
+		catalyst_column_time(st, COL_UPDATED_AT, &updated_fmt);
+	row->time_format =
+		created_fmt != CATALYST_TIME_NULL ? created_fmt : updated_fmt;
+	h->present = 1;
+}
+
+/*
+ * Like fill_row, but the strings are borrowed from st: valid until it is
+ * stepped, reset or finalized. For rows handed to a callback.
+ */
+static void fill_row_borrowed(struct catalyst_row *row, sqlite3_stmt *st)
+{
+	enum catalyst_time_format created_fmt, updated_fmt;
+
+	for (size_t i = 0; i < ROW_TEXTS; i++)
+		*row_text(row, i) =
+			(char *)sqlite3_column_text(st, row_text_cols[i]);
+	row->created_ms =
+		catalyst_column_time(st, COL_CREATED_AT, &created_fmt);
+	row->updated_ms =
+		catalyst_column_time(st, COL_UPDATED_AT, &updated_fmt);
+	row->time_format =
+		created_fmt != CATALYST_TIME_NULL ? created_fmt : updated_fmt;
+}
+
+static int prepare(struct catalyst_db *db, sqlite3_stmt **st,
+		   enum select_mode mode, const char *website_id)
 {
 	struct buf sql = BUF_INIT;
 	int ret = 0;
 
-	build_select(&sql, db, headers, website_id != NULL);
+	build_select(&sql, db, mode, website_id != NULL);
 	if (sqlite3_prepare_v2(db->db, sql.ptr, (int)sql.len, st, NULL) !=
 		    SQLITE_OK ||
 	    (website_id && sqlite3_bind_text(*st, 1, website_id, -1,
@@ -505,12 +642,11 @@ int catalyst_db_each_header(struct catalyst_db *db, const char *website_id,
 	sqlite3_stmt *st = NULL;
 	int rc, ret;
 
-	if ((ret = prepare(db, &st, 1, website_id)) < 0)
+	if ((ret = prepare(db, &st, SELECT_HEADERS, website_id)) < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fill_row(&row, st);
+		fill_row_borrowed(&row, st);
 		ret = fn(&row, payload);
-		catalyst_row_release(&row);
 		if (ret)
 			goto out;
 	}
@@ -531,7 +667,7 @@ int catalyst_db_get_type(struct catalyst_db *db, const char *id,
 	int rc, ret;
 
 	memset(row, 0, sizeof(*row));
-	if ((ret = prepare(db, &st, 0, NULL)) < 0)
+	if ((ret = prepare(db, &st, SELECT_ONE, NULL)) < 0)
 		goto out;
 	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK) {
 		ret = db_error(db, ERR_GENERIC, "cannot read content types of");
@@ -569,49 +705,89 @@ static int collect_id(const struct catalyst_row *row, void *payload)
 }
 
 /*
- * The order comes from the light header query, then each row is read by
- * its primary key: sorting whole rows would make SQLite carry every fields
- * document through its sorter (and spill it to disk for large models).
+ * Reads the rows of ids[0..nr) (nr <= CATALYST_READ_BATCH) into held[],
+ * each at the position of its id; a row deleted since the header query is
+ * not present.
+ */
+static int read_batch(struct catalyst_db *db, sqlite3_stmt *st,
+		      char *const *ids, size_t nr, struct held_row *held)
+{
+	int rc, ret = 0;
+
+	for (size_t i = 0; i < CATALYST_READ_BATCH; i++) {
+		held[i].present = 0;
+		rc = i < nr ? sqlite3_bind_text(st, (int)i + 1, ids[i], -1,
+						SQLITE_STATIC)
+			    : sqlite3_bind_null(st, (int)i + 1);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, COL_ID);
+		size_t at = 0;
+
+		while (at < nr &&
+		       (held[at].present || !id || strcmp(ids[at], id)))
+			at++;
+		if (at < nr)
+			hold_row(&held[at], st, db);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	goto out;
+fail:
+	ret = db_error(db, ERR_GENERIC, "cannot read content types of");
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+/*
+ * The order comes from the light header query, then the rows are read by
+ * their primary keys, a batch at a time: sorting whole rows would make
+ * SQLite carry every fields document through its sorter (and spill it to
+ * disk for large models).
  */
 int catalyst_db_each_type(struct catalyst_db *db, const char *website_id,
 			  catalyst_row_fn fn, void *payload)
 {
-	struct catalyst_row row = {0};
 	struct id_list order = {0};
+	struct held_row *held = NULL;
 	sqlite3_stmt *st = NULL;
-	int rc, ret;
+	int ret;
 
 	if ((ret = catalyst_db_each_header(db, website_id, collect_id,
 					   &order)) < 0)
 		goto out;
-	if ((ret = prepare(db, &st, 0, NULL)) < 0)
+	if ((ret = prepare(db, &st, SELECT_BATCH, NULL)) < 0)
 		goto out;
-	for (size_t i = 0; i < order.nr; i++) {
-		sqlite3_reset(st);
-		if (sqlite3_bind_text(st, 1, order.ids[i], -1,
-				      SQLITE_STATIC) != SQLITE_OK) {
-			ret = db_error(db, ERR_GENERIC,
-				       "cannot read content types of");
+	held = xcalloc(CATALYST_READ_BATCH, sizeof(*held));
+	for (size_t i = 0; i < CATALYST_READ_BATCH; i++)
+		for (size_t k = 0; k < ROW_TEXTS; k++)
+			held[i].text[k] = (struct buf)BUF_INIT;
+	for (size_t start = 0; start < order.nr; start += CATALYST_READ_BATCH) {
+		size_t n = order.nr - start;
+
+		if (n > CATALYST_READ_BATCH)
+			n = CATALYST_READ_BATCH;
+		if ((ret = read_batch(db, st, order.ids + start, n, held)) < 0)
 			goto out;
+		for (size_t i = 0; i < n; i++) {
+			if (!held[i].present)
+				continue; /* deleted since the header query */
+			ret = fn(&held[i].row, payload);
+			if (ret)
+				goto out;
 		}
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE)
-			continue; /* deleted since the header query */
-		if (rc != SQLITE_ROW) {
-			ret = db_error(db, ERR_GENERIC,
-				       "cannot read content types of");
-			goto out;
-		}
-		fill_row(&row, st);
-		ret = fn(&row, payload);
-		catalyst_row_release(&row);
-		if (ret)
-			goto out;
 	}
 	ret = 0;
 out:
-	catalyst_row_release(&row);
 	sqlite3_finalize(st);
+	for (size_t i = 0; held && i < CATALYST_READ_BATCH; i++)
+		for (size_t k = 0; k < ROW_TEXTS; k++)
+			buf_release(&held[i].text[k]);
+	free(held);
 	for (size_t i = 0; i < order.nr; i++)
 		free(order.ids[i]);
 	free(order.ids);

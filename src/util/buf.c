@@ -58,7 +58,11 @@ void buf_setlen(struct buf *b, size_t len)
 		abort();
 	}
 	b->len = len;
-	b->ptr[len] = '\0';
+	/* A buffer that never grew points at the shared empty string,
+	 * which already ends in NUL: writing it would race between
+	 * threads. */
+	if (b->cap)
+		b->ptr[len] = '\0';
 }
 
 void buf_add(struct buf *b, const void *p, size_t n)

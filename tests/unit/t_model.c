@@ -11,6 +11,7 @@
 #include "testlib.h"
 #include "core/model.h"
 #include "source/catalyst_sqlite.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/jx.h"
 
@@ -206,6 +207,174 @@ static void test_find_and_errors(void)
 	free(path);
 }
 
+/*
+ * model_each processes types on worker threads and hands them over in
+ * order. Whatever the threads and the window, fn must see the same
+ * sequence: every type once, in createdAt order, with the same keys,
+ * hashes, errors, findings and error state.
+ */
+#define MANY 240
+
+/* One generated row of the many-types database (SQL appended to b). */
+static void add_many_row(struct buf *b, int i)
+{
+	static const char *const kinds[] = {
+		"\"type\":\"text\",\"maxLength\":5,"
+		"\"validation\":{\"pattern\":\"^[a-z]+$\"}",
+		"\"type\":\"text\",\"validation\":{\"pattern\":\"[a-\"}",
+		"\"type\":\"select\",\"options\":[\"A\",\"B\",\"A\"]",
+		"\"type\":\"number\",\"validation\":{\"min\":9,\"max\":1}",
+		"\"type\":\"reference\"",
+		"\"type\":\"mystery\",\"default\":1",
+		"\"type\":\"email\"",
+	};
+
+	buf_addf(b,
+		 "INSERT INTO \"ContentType\" VALUES ('many%03d','" QA
+		 "','%s','",
+		 i, i % 11 == 3 ? "Many Dup" : "Many");
+	if (i % 37 == 5)
+		buf_adds(b, "[{\"name\":\"x\","); /* not JSON */
+	else if (i % 41 == 7)
+		buf_adds(b, "[{\"name\":\"x\",\"type\":1,\"type\":2}]");
+	else {
+		buf_addf(b, "{\"name\":\"Many %d\",\"fields\":[", i);
+		for (int f = 0; f < 1 + i % 7; f++)
+			buf_addf(b,
+				 "%s{\"id\":\"f%d\",\"name\":\"Field %d\",%s}",
+				 f ? "," : "", i * 10 + f, (i + f) % 5,
+				 kinds[(i + f) % 7]);
+		buf_addf(b,
+			 "],\"relationships\":[{\"id\":\"r%d\",\"name\":"
+			 "\"Field 4\",\"type\":\"manyToOne\","
+			 "\"targetContentTypeId\":\"many%03d\"}]}",
+			 i, (i + 1) % MANY);
+	}
+	/* Ties on createdAt are ordered by id. */
+	buf_addf(b, "', NULL, %d, %d);\n", 1755400000 + i / 3 * 1000,
+		 1755400000 + i);
+}
+
+/* Everything fn sees of a type, one line per type, in call order. */
+static int record(struct model_type *t, void *payload)
+{
+	struct buf *b = payload;
+
+	buf_addf(b, "%s|%s|%d|%s|%s|%s|%d:%s", t->row->id, t->key,
+		 (int)t->shape, t->content_hash, t->target_hash,
+		 t->error ? t->error : "-", err_code(), err_msg());
+	for (size_t i = 0; i < t->findings.nr; i++)
+		buf_addf(b, "|%d %s %s %s", (int)t->findings.items[i].severity,
+			 t->findings.items[i].code, t->findings.items[i].path,
+			 t->findings.items[i].message);
+	if (t->target)
+		buf_addf(b, "|%zu",
+			 json_object_size(
+				 json_object_get(t->target, "properties")));
+	buf_addch(b, '\n');
+	return 0;
+}
+
+struct stopper {
+	struct buf seen;
+	int calls, stop_at;
+};
+
+static int record_and_stop(struct model_type *t, void *payload)
+{
+	struct stopper *s = payload;
+
+	if (++s->calls == s->stop_at)
+		return err_set(ERR_CONFLICT, "stop at %d", s->calls);
+	return record(t, &s->seen);
+}
+
+static int run_many(struct buf *out, const char *path, int serial,
+		    size_t window)
+{
+	struct catalyst_db *db = NULL;
+	struct model m;
+	int ret;
+
+	if ((ret = catalyst_db_open(&db, path)) < 0)
+		return ret;
+	ret = model_open(&m, db, QA, NULL, NULL);
+	m.serial = serial;
+	m.window = window;
+	if (!ret)
+		ret = model_each(&m, record, out);
+	model_release(&m);
+	catalyst_db_close(db);
+	return ret;
+}
+
+static void test_threads_keep_order(void)
+{
+	static const struct {
+		int serial;
+		size_t window;
+		const char *what;
+	} runs[] = {
+		{0, 0, "with workers and the default window"},
+		{0, 1, "with workers and a window of one type"},
+		{0, 2, "with workers and a window of two"},
+		{0, 3, "with workers and a window of three"},
+		{1, 5, "on the calling thread with a window of five"},
+	};
+	struct buf sql = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+	struct catalyst_db *db = NULL;
+	struct stopper st = {BUF_INIT, 0, 0};
+	struct model m;
+	char *path;
+	size_t lines = 0;
+
+	for (int i = MANY - 1; i >= 0; i--) /* inserted out of order */
+		add_many_row(&sql, i);
+	path = test_build_db(fixture, sql.ptr);
+
+	is_int(run_many(&want, path, 1, 0), 0,
+	       "%d types on the calling thread only", MANY);
+	for (size_t i = 0; i < want.len; i++)
+		lines += want.ptr[i] == '\n';
+	is_int(lines, MANY + 5, "every type handed over once");
+	ok(strstr(want.ptr, "many005|") &&
+		   strstr(want.ptr, "invalid-pattern") &&
+		   strstr(want.ptr, "duplicate-option-value") &&
+		   strstr(want.ptr, "key-collision"),
+	   "with row errors and findings of every stage");
+	for (size_t r = 0; r < sizeof(runs) / sizeof(*runs); r++) {
+		buf_reset(&got);
+		is_int(run_many(&got, path, runs[r].serial, runs[r].window), 0,
+		       "a run %s", runs[r].what);
+		is_str(got.ptr, want.ptr,
+		       "sees the same types in the same "
+		       "order, %s",
+		       runs[r].what);
+	}
+
+	/* fn stopping the run: no type after it, whatever is in flight. */
+	is_int(catalyst_db_open(&db, path), 0, "open again");
+	is_int(model_open(&m, db, QA, NULL, NULL), 0, "a model");
+	m.window = 4;
+	st.stop_at = 100;
+	is_int(model_each(&m, record_and_stop, &st), ERR_CONFLICT,
+	       "fn's error stops a threaded run and is returned");
+	is_str(err_msg(), "stop at 100", "with fn's message");
+	is_int(st.calls, 100, "right away");
+	ok(st.seen.len < want.len &&
+		   !memcmp(st.seen.ptr, want.ptr, st.seen.len),
+	   "after the same types in the same order");
+	model_release(&m);
+	catalyst_db_close(db);
+
+	buf_release(&st.seen);
+	buf_release(&sql);
+	buf_release(&want);
+	buf_release(&got);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	char *path = test_build_db(fixture, NULL);
@@ -214,6 +383,7 @@ int main(void)
 	test_pipeline(path);
 	test_persisted_and_taken(path);
 	test_find_and_errors();
+	test_threads_keep_order();
 	unlink(path);
 	free(path);
 	return done_testing();
