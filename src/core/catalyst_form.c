@@ -41,10 +41,10 @@
 #define W_REL_FIELD "catalyst-relationship-field-unknown"
 
 /* Seed-style validation keys that sit at a field's top level (§1.9). */
-static const char *const seed_validation_keys[] = {
-	"minLength", "maxLength", "pattern", "min",	 "max",
-	"precision", "minDate",	  "maxDate", "minItems", "maxItems",
-};
+#define SEED_VALIDATION_KEYS                                                   \
+	"minLength", "maxLength", "pattern", "min", "max", "precision",        \
+		"minDate", "maxDate", "minItems", "maxItems"
+static const char *const seed_validation_keys[] = {SEED_VALIDATION_KEYS};
 
 /* Members of the shape-A object that the form takes elsewhere. */
 static const char *const object_known_keys[] = {
@@ -327,58 +327,30 @@ struct field_members {
 	int has_seed, has_default, has_options;
 };
 
-static int is_seed_validation_key(const char *key)
-{
-	for (size_t i = 0;
-	     i < sizeof(seed_validation_keys) / sizeof(seed_validation_keys[0]);
-	     i++)
-		if (!strcmp(key, seed_validation_keys[i]))
-			return 1;
-	return 0;
-}
+/* The members scan_members looks for: the named ones, then the seed-style
+ * validation keys. */
+enum { FM_TYPE, FM_REQUIRED, FM_ORDER, FM_FIELDS, FM_DEFAULT, FM_OPTIONS,
+       FM_SEED };
+static const char *const field_scan_names[] = {
+	"type", "required", "order", "fields", "default", "options",
+	SEED_VALIDATION_KEYS};
+#define FIELD_SCAN_NR (sizeof(field_scan_names) / sizeof(field_scan_names[0]))
 
 static void scan_members(struct field_members *fm, json_t *field)
 {
-	const char *key;
-	size_t len;
-	json_t *v;
+	json_t *slots[FIELD_SCAN_NR];
+	size_t i;
 
+	jx_pick(field, field_scan_names, FIELD_SCAN_NR, slots);
 	memset(fm, 0, sizeof(*fm));
-	json_object_keylen_foreach(field, key, len, v)
-	{
-		/* json_object_get never finds a key with a NUL inside */
-		if (strlen(key) != len)
-			continue;
-		switch (key[0]) {
-		case 't':
-			if (!strcmp(key, "type"))
-				fm->type = v;
-			break;
-		case 'r':
-			if (!strcmp(key, "required"))
-				fm->required = v;
-			break;
-		case 'o':
-			if (!strcmp(key, "order"))
-				fm->order = v;
-			else if (!strcmp(key, "options"))
-				fm->has_options = 1;
-			break;
-		case 'f':
-			if (!strcmp(key, "fields"))
-				fm->fields = v;
-			break;
-		case 'd':
-			if (!strcmp(key, "default"))
-				fm->has_default = 1;
-			break;
-		case 'm': /* minLength, max... */
-		case 'p': /* pattern, precision */
-			if (is_seed_validation_key(key))
-				fm->has_seed = 1;
-			break;
-		}
-	}
+	fm->type = slots[FM_TYPE];
+	fm->required = slots[FM_REQUIRED];
+	fm->order = slots[FM_ORDER];
+	fm->fields = slots[FM_FIELDS];
+	fm->has_default = !!slots[FM_DEFAULT];
+	fm->has_options = !!slots[FM_OPTIONS];
+	for (i = FM_SEED; i < FIELD_SCAN_NR; i++)
+		fm->has_seed |= !!slots[i];
 }
 
 /*

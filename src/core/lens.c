@@ -650,42 +650,17 @@ struct field_members {
 
 static void scan_field(struct field_members *fm, const json_t *field)
 {
-	const char *key;
-	size_t len;
-	json_t *v;
+	static const char *const names[] = {"validation", "order", "label",
+					    "helpText", "type", "required"};
+	json_t *slots[6];
 
-	memset(fm, 0, sizeof(*fm));
-	json_object_keylen_foreach((json_t *)field, key, len, v)
-	{
-		if (strlen(key) != len)
-			continue;
-		switch (key[0]) {
-		case 'v':
-			if (!strcmp(key, "validation"))
-				fm->validation = v;
-			break;
-		case 'o':
-			if (!strcmp(key, "order"))
-				fm->order = v;
-			break;
-		case 'l':
-			if (!strcmp(key, "label"))
-				fm->label = v;
-			break;
-		case 'h':
-			if (!strcmp(key, "helpText"))
-				fm->help = v;
-			break;
-		case 't':
-			if (!strcmp(key, "type"))
-				fm->type = v;
-			break;
-		case 'r':
-			if (!strcmp(key, "required"))
-				fm->required = v;
-			break;
-		}
-	}
+	jx_pick(field, names, 6, slots);
+	fm->validation = slots[0];
+	fm->order = slots[1];
+	fm->label = slots[2];
+	fm->help = slots[3];
+	fm->type = slots[4];
+	fm->required = slots[5];
 }
 
 static json_t *map_field(const char *name, const json_t *field,

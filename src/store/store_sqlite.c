@@ -1337,64 +1337,91 @@ static int sqlite_version_resolve(struct store_backend *be, const char *prefix,
 			      12, id_out);
 }
 
+/*
+ * A query with optional filters: constant SQL fragments, every value bound
+ * (no SQL is built from values). filter_text and filter_int add a condition
+ * when the value is given (non-NULL, > 0); filter_limit ends the query with
+ * a LIMIT when limit is not 0; filter_prepare prepares and binds.
+ */
+#define FILTER_MAX 8
+struct filter {
+	struct buf sql;
+	int conds, n;
+	const char *text[FILTER_MAX];
+	sqlite3_int64 num[FILTER_MAX];
+};
+
+static void filter_param(struct filter *f, const char *prefix,
+			 const char *cond, const char *text, sqlite3_int64 num)
+{
+	if (f->n == FILTER_MAX)
+		abort(); /* a programming error: FILTER_MAX is too small */
+	buf_addf(&f->sql, "%s%s?%d", prefix, cond, f->n + 1);
+	f->text[f->n] = text;
+	f->num[f->n] = num;
+	f->n++;
+}
+
+static void filter_text(struct filter *f, const char *cond, const char *value)
+{
+	if (value)
+		filter_param(f, f->conds++ ? " AND " : " WHERE ", cond, value,
+			     0);
+}
+
+static void filter_int(struct filter *f, const char *cond, long long value)
+{
+	if (value > 0)
+		filter_param(f, f->conds++ ? " AND " : " WHERE ", cond, NULL,
+			     value);
+}
+
+static void filter_limit(struct filter *f, size_t limit)
+{
+	if (limit)
+		filter_param(f, " LIMIT ", "", NULL, (sqlite3_int64)limit);
+}
+
+static int filter_prepare(struct sqlite_store *ss, struct filter *f,
+			  sqlite3_stmt **st, const char *what)
+{
+	int rc = sqlite3_prepare_v2(ss->db, f->sql.ptr, (int)f->sql.len, st,
+				    NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_error(ss, rc, what);
+	for (int i = 0; i < f->n; i++) {
+		if (f->text[i])
+			bind_text(*st, i + 1, f->text[i]);
+		else
+			sqlite3_bind_int64(*st, i + 1, f->num[i]);
+	}
+	return 0;
+}
+
 static int sqlite_version_query(struct store_backend *be,
 				const struct store_version_query *q,
 				store_version_fn fn, void *payload)
 {
 	struct sqlite_store *ss = ss_of(be);
-	struct buf sql = BUF_INIT;
+	struct filter f = {.sql = BUF_INIT};
 	struct store_version v;
 	sqlite3_stmt *st = NULL;
-	const char *and = " WHERE ";
-	int rc, ret, n = 0;
-	int i_type = 0, i_since = 0, i_until = 0, i_author = 0, i_source = 0,
-	    i_limit = 0;
+	int rc, ret;
 
 	store_version_init(&v);
-	/* Constant fragments only; every value is bound. */
-	buf_adds(&sql, "SELECT " VERSION_COLS);
-	buf_adds(&sql, q->with_snapshot ? ", content_snapshot" : ", NULL");
-	buf_adds(&sql, " FROM content_type_versions");
-	if (q->type_id) {
-		buf_addf(&sql, "%stype_id = ?%d", and, i_type = ++n);
-		and = " AND ";
-	}
-	if (q->since_ms > 0) {
-		buf_addf(&sql, "%screated_at >= ?%d", and, i_since = ++n);
-		and = " AND ";
-	}
-	if (q->until_ms > 0) {
-		buf_addf(&sql, "%screated_at < ?%d", and, i_until = ++n);
-		and = " AND ";
-	}
-	if (q->author) {
-		buf_addf(&sql, "%sauthor = ?%d", and, i_author = ++n);
-		and = " AND ";
-	}
-	if (q->source) {
-		buf_addf(&sql, "%schange_source = ?%d", and, i_source = ++n);
-		and = " AND ";
-	}
-	buf_adds(&sql, " ORDER BY seq DESC");
-	if (q->limit)
-		buf_addf(&sql, " LIMIT ?%d", i_limit = ++n);
-	rc = sqlite3_prepare_v2(ss->db, sql.ptr, (int)sql.len, &st, NULL);
-	if (rc != SQLITE_OK) {
-		ret = sq_error(ss, rc, "query the versions");
+	buf_adds(&f.sql, "SELECT " VERSION_COLS);
+	buf_adds(&f.sql, q->with_snapshot ? ", content_snapshot" : ", NULL");
+	buf_adds(&f.sql, " FROM content_type_versions");
+	filter_text(&f, "type_id = ", q->type_id);
+	filter_int(&f, "created_at >= ", q->since_ms);
+	filter_int(&f, "created_at < ", q->until_ms);
+	filter_text(&f, "author = ", q->author);
+	filter_text(&f, "change_source = ", q->source);
+	buf_adds(&f.sql, " ORDER BY seq DESC");
+	filter_limit(&f, q->limit);
+	if ((ret = filter_prepare(ss, &f, &st, "query the versions")) < 0)
 		goto out;
-	}
-	if (i_type)
-		bind_text(st, i_type, q->type_id);
-	if (i_since)
-		sqlite3_bind_int64(st, i_since, q->since_ms);
-	if (i_until)
-		sqlite3_bind_int64(st, i_until, q->until_ms);
-	if (i_author)
-		bind_text(st, i_author, q->author);
-	if (i_source)
-		bind_text(st, i_source, q->source);
-	if (i_limit)
-		sqlite3_bind_int64(st, i_limit, (sqlite3_int64)q->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((ret = version_from_row(ss, st, &v)) < 0 ||
 		    (ret = load_parents(ss, &v)) < 0)
@@ -1412,7 +1439,7 @@ static int sqlite_version_query(struct store_backend *be,
 out:
 	store_version_release(&v);
 	sqlite3_finalize(st);
-	buf_release(&sql);
+	buf_release(&f.sql);
 	return ret;
 }
 
@@ -2222,62 +2249,22 @@ static int sqlite_history_query(struct store_backend *be,
 				json_t **out)
 {
 	struct sqlite_store *ss = ss_of(be);
-	struct buf sql = BUF_INIT;
+	struct filter f = {.sql = BUF_INIT};
 	json_t *arr = json_array(), *o;
 	sqlite3_stmt *st = NULL;
-	const char *and = " WHERE ";
-	int rc, ret, n = 0;
-	int i_target = 0, i_key = 0, i_type = 0, i_run = 0, i_status = 0,
-	    i_since = 0, i_limit = 0;
+	int rc, ret;
 
-	/* Constant fragments only; every value is bound. */
-	buf_adds(&sql, "SELECT " HISTORY_COLS " FROM sync_history");
-	if (q->target) {
-		buf_addf(&sql, "%starget = ?%d", and, i_target = ++n);
-		and = " AND ";
-	}
-	if (q->type_key) {
-		buf_addf(&sql, "%stype_key = ?%d", and, i_key = ++n);
-		and = " AND ";
-	}
-	if (q->type_id) {
-		buf_addf(&sql, "%stype_id = ?%d", and, i_type = ++n);
-		and = " AND ";
-	}
-	if (q->run_id) {
-		buf_addf(&sql, "%srun_id = ?%d", and, i_run = ++n);
-		and = " AND ";
-	}
-	if (q->status) {
-		buf_addf(&sql, "%sstatus = ?%d", and, i_status = ++n);
-		and = " AND ";
-	}
-	if (q->since_ms > 0) {
-		buf_addf(&sql, "%sstarted_at >= ?%d", and, i_since = ++n);
-		and = " AND ";
-	}
-	buf_adds(&sql, " ORDER BY started_at DESC, id DESC");
-	if (q->limit)
-		buf_addf(&sql, " LIMIT ?%d", i_limit = ++n);
-	rc = sqlite3_prepare_v2(ss->db, sql.ptr, (int)sql.len, &st, NULL);
-	if (rc != SQLITE_OK) {
-		ret = sq_error(ss, rc, "query the history");
+	buf_adds(&f.sql, "SELECT " HISTORY_COLS " FROM sync_history");
+	filter_text(&f, "target = ", q->target);
+	filter_text(&f, "type_key = ", q->type_key);
+	filter_text(&f, "type_id = ", q->type_id);
+	filter_text(&f, "run_id = ", q->run_id);
+	filter_text(&f, "status = ", q->status);
+	filter_int(&f, "started_at >= ", q->since_ms);
+	buf_adds(&f.sql, " ORDER BY started_at DESC, id DESC");
+	filter_limit(&f, q->limit);
+	if ((ret = filter_prepare(ss, &f, &st, "query the history")) < 0)
 		goto out;
-	}
-	if (i_target)
-		bind_text(st, i_target, q->target);
-	if (i_key)
-		bind_text(st, i_key, q->type_key);
-	if (i_type)
-		bind_text(st, i_type, q->type_id);
-	if (i_run)
-		bind_text(st, i_run, q->run_id);
-	if (i_status)
-		bind_text(st, i_status, q->status);
-	if (i_since)
-		sqlite3_bind_int64(st, i_since, q->since_ms);
-	if (i_limit)
-		sqlite3_bind_int64(st, i_limit, (sqlite3_int64)q->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((ret = history_json(ss, st, &o)) < 0)
 			goto out;
@@ -2293,7 +2280,7 @@ static int sqlite_history_query(struct store_backend *be,
 out:
 	json_decref(arr);
 	sqlite3_finalize(st);
-	buf_release(&sql);
+	buf_release(&f.sql);
 	return ret;
 }
 

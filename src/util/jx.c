@@ -111,3 +111,28 @@ const char **jx_sorted_keys(const json_t *obj, size_t *nr_out)
 	*nr_out = n;
 	return keys;
 }
+
+size_t jx_pick(const json_t *obj, const char *const *names, size_t nr,
+	       json_t **slots)
+{
+	const char *key;
+	size_t len, i, found = 0;
+	json_t *v;
+
+	for (i = 0; i < nr; i++)
+		slots[i] = NULL;
+	if (!json_is_object(obj))
+		return 0;
+	json_object_keylen_foreach((json_t *)obj, key, len, v)
+	{
+		if (strlen(key) != len)
+			continue;
+		for (i = 0; i < nr; i++)
+			if (key[0] == names[i][0] && !strcmp(key, names[i])) {
+				slots[i] = v;
+				found++;
+				break;
+			}
+	}
+	return found;
+}

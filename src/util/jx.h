@@ -38,4 +38,14 @@ void jx_set_new(json_t *obj, const char *key, json_t *v);
  */
 const char **jx_sorted_keys(const json_t *obj, size_t *nr_out);
 
+/*
+ * Finds names[0..nr) among the members of obj in one pass over them (for
+ * objects read many times on a hot path, where a json_object_get per name
+ * costs a hash each): slots[i] gets the value of names[i], or NULL. A key
+ * with a NUL inside never matches, as with json_object_get. Returns how
+ * many were found; obj that is not an object finds none.
+ */
+size_t jx_pick(const json_t *obj, const char *const *names, size_t nr,
+	       json_t **slots);
+
 #endif
