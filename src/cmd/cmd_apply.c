@@ -178,43 +178,21 @@ static int mark_left_alone(struct sync_env *env, const json_t *plan)
 {
 	const json_t *t;
 	size_t i;
-	int ret = 0;
+	int ret;
 
 	json_array_foreach(json_object_get(plan, "types"), i, t)
 	{
 		int a = plan_action_parse(jx_str(t, "action"));
-		struct store_sync_state st = {0};
-		const char *status;
+		const char *status = a == PLAN_DRIFT	   ? "drift"
+				     : a == PLAN_CONFLICT ? "conflict"
+				     : a == PLAN_BLOCKED  ? "blocked"
+							  : NULL;
 
-		if (a == PLAN_DRIFT)
-			status = "drift";
-		else if (a == PLAN_CONFLICT)
-			status = "conflict";
-		else if (a == PLAN_BLOCKED)
-			status = "blocked";
-		else
-			continue;
-		if (!jx_str(t, "type_id"))
-			continue;
-		ret = store_sync_state_get(env->store, env->tcfg->name,
-					   jx_str(t, "type_id"), &st);
-		if (ret == ERR_NOTFOUND) {
-			err_clear();
-			st.target = xstrdup(env->tcfg->name);
-			st.type_id = xstrdup(jx_str(t, "type_id"));
-			st.type_key = xstrdup(jx_str(t, "key"));
-		} else if (ret < 0) {
-			return ret;
-		}
-		free(st.status);
-		st.status = xstrdup(status);
-		free(st.conflict_status);
-		st.conflict_status =
-			xstrdup(a == PLAN_CONFLICT ? "detected" : "none");
-		st.updated_ms = time_now_ms();
-		ret = store_sync_state_put(env->store, &st);
-		store_sync_state_release(&st);
-		if (ret < 0)
+		if (status &&
+		    (ret = apply_mark_status(env->store, env->tcfg->name,
+					     jx_str(t, "type_id"),
+					     jx_str(t, "key"), status,
+					     a == PLAN_CONFLICT)) < 0)
 			return ret;
 	}
 	return 0;

@@ -248,21 +248,21 @@ static int forget_base(struct exec *e, const struct xop *x)
 	return store_sync_state_put(e->s, &st);
 }
 
-/* A type whose write failed keeps its base; its status says why. */
-static int mark_state(struct exec *e, const struct xop *x, const char *status,
-		      int conflict)
+int apply_mark_status(struct store *s, const char *target,
+		      const char *type_id, const char *type_key,
+		      const char *status, int conflict)
 {
 	struct store_sync_state st = {0};
 	int ret;
 
-	if (!x->type_id)
+	if (!type_id)
 		return 0;
-	ret = store_sync_state_get(e->s, e->target_name, x->type_id, &st);
+	ret = store_sync_state_get(s, target, type_id, &st);
 	if (ret == ERR_NOTFOUND) {
 		err_clear();
-		st.target = xstrdup(e->target_name);
-		st.type_id = xstrdup(x->type_id);
-		st.type_key = xstrdup(x->key);
+		st.target = xstrdup(target);
+		st.type_id = xstrdup(type_id);
+		st.type_key = xstrdup(type_key);
 	} else if (ret < 0) {
 		return ret;
 	}
@@ -271,9 +271,17 @@ static int mark_state(struct exec *e, const struct xop *x, const char *status,
 	free(st.conflict_status);
 	st.conflict_status = xstrdup(conflict ? "detected" : "none");
 	st.updated_ms = time_now_ms();
-	ret = store_sync_state_put(e->s, &st);
+	ret = store_sync_state_put(s, &st);
 	store_sync_state_release(&st);
 	return ret;
+}
+
+/* A type whose write failed keeps its base; its status says why. */
+static int mark_state(struct exec *e, const struct xop *x, const char *status,
+		      int conflict)
+{
+	return apply_mark_status(e->s, e->target_name, x->type_id, x->key,
+				 status, conflict);
 }
 
 /* ---- the graph ------------------------------------------------------------ */

@@ -77,6 +77,17 @@ struct apply_report {
 void apply_report_release(struct apply_report *r);
 
 /*
+ * Sets the status (and conflict_status "detected" or "none") of a type's
+ * sync state in target, keeping its base; a type without one gets a state
+ * without a base. Nothing for a NULL type_id. For the types a run failed
+ * or a plan left alone, so that 'status' says why.
+ */
+int apply_mark_status(struct store *s, const char *target,
+		      const char *type_id, const char *type_key,
+		      const char *status, int conflict)
+	__attribute__((warn_unused_result));
+
+/*
  * Starts a run of plan (checked with plan_check) on t: a new sync_runs
  * row and journal, then the operations. Takes the target's lock for the
  * run (ERR_CONFLICT when another process holds it). Returns 0 when the
