@@ -319,5 +319,142 @@ static const char migration_2[] =
 	"CREATE INDEX backups_run ON backups (run_id, id);"
 	"CREATE INDEX backups_type ON backups (target, type_key, created_at);";
 
+/*
+ * Migration 3: the conflict log as brief §9 writes it. SQLite cannot alter
+ * a CHECK, so the table is made anew, the rows are copied, the old table is
+ * dropped and the new one renamed (its index goes with the old table and is
+ * made again). A conflict now has an origin ('sync': Catalyst against a
+ * target; 'branch': two versions of the history edited from one), the
+ * member names of its path, the run that met it and the value it was
+ * resolved to; a branch conflict has no target and may have no type key; a
+ * conflict seen again with other documents is 'superseded'. Old rows are
+ * sync conflicts; one that was resolved without a time gets its creation
+ * time, so that every row keeps the rule "resolved_at is set exactly when
+ * it is no longer pending". Rows keep their ids, and new ones go on from
+ * the highest id the old table gave.
+ */
+static const char migration_3[] =
+	"CREATE TABLE conflict_log_new ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" origin TEXT NOT NULL DEFAULT 'sync'"
+	"  CHECK (origin IN ('sync', 'branch')),"
+	" target TEXT,"
+	" type_id TEXT,"
+	" type_key TEXT,"
+	" path TEXT NOT NULL,"
+	" segments TEXT,"
+	" conflict_type TEXT NOT NULL CHECK (conflict_type IN ('field',"
+	"  'structural', 'delete')),"
+	" base_value TEXT,"
+	" local_value TEXT,"
+	" remote_value TEXT,"
+	" base_hash TEXT,"
+	" local_hash TEXT,"
+	" remote_hash TEXT,"
+	" run_id TEXT,"
+	" resolution TEXT NOT NULL DEFAULT 'pending' CHECK (resolution IN"
+	"  ('pending', 'local_wins', 'remote_wins', 'merged', 'manual',"
+	"  'superseded')),"
+	" resolved_value TEXT,"
+	" resolved_by TEXT,"
+	" resolved_at INTEGER,"
+	" created_at INTEGER NOT NULL,"
+	" CHECK ((resolution = 'pending') = (resolved_at IS NULL)),"
+	/* A sync conflict names its target and type key; a branch one has
+	 * no target. */
+	" CHECK (origin = 'branch' OR (target IS NOT NULL"
+	"  AND type_key IS NOT NULL)),"
+	" CHECK (origin = 'sync' OR target IS NULL));"
+	"INSERT INTO conflict_log_new (id, origin, target, type_id, type_key,"
+	" path, conflict_type, base_value, local_value, remote_value,"
+	" base_hash, local_hash, remote_hash, resolution, resolved_by,"
+	" resolved_at, created_at)"
+	" SELECT id, 'sync', target, type_id, type_key, path, conflict_type,"
+	" base_value, local_value, remote_value, base_hash, local_hash,"
+	" remote_hash, resolution, resolved_by,"
+	" CASE WHEN resolution = 'pending' THEN NULL"
+	"  ELSE coalesce(resolved_at, created_at) END,"
+	" created_at FROM conflict_log ORDER BY id;"
+	/* AUTOINCREMENT never gives an id twice: the new table goes on from
+	 * the highest id the old one gave, removed rows included. */
+	"UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence"
+	"  WHERE name = 'conflict_log')"
+	" WHERE name = 'conflict_log_new' AND seq < (SELECT seq"
+	"  FROM sqlite_sequence WHERE name = 'conflict_log');"
+	"INSERT INTO sqlite_sequence (name, seq)"
+	" SELECT 'conflict_log_new', seq FROM sqlite_sequence"
+	" WHERE name = 'conflict_log' AND NOT EXISTS (SELECT 1"
+	"  FROM sqlite_sequence WHERE name = 'conflict_log_new');"
+	"DROP TABLE conflict_log;"
+	"ALTER TABLE conflict_log_new RENAME TO conflict_log;"
+	"CREATE INDEX conflict_log_type ON conflict_log (type_id, created_at);"
+	"CREATE INDEX conflict_log_target"
+	" ON conflict_log (target, resolution);";
+
+/*
+ * Migration 4: the journal and the history take the operations that
+ * write Catalyst (pull, pull_create, pull_delete: brief §12). A CHECK
+ * cannot be altered, so both tables are made anew and their rows copied
+ * (nothing refers to them).
+ */
+#define ACTIONS_4                                                              \
+	" action TEXT NOT NULL CHECK (action IN ('create', 'update',"          \
+	"  'delete', 'link', 'import', 'record_base', 'forget', 'pull',"       \
+	"  'pull_create', 'pull_delete')),"
+static const char migration_4[] =
+	"CREATE TABLE sync_ops_4 ("
+	" run_id TEXT NOT NULL REFERENCES sync_runs (run_id)"
+	"  ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL CHECK (seq >= 0),"
+	" type_id TEXT,"
+	" type_key TEXT," ACTIONS_4
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done',"
+	"  'failed', 'skipped')),"
+	" request TEXT,"
+	" response TEXT,"
+	" etag TEXT,"
+	" error TEXT,"
+	" attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	" started_at INTEGER,"
+	" finished_at INTEGER,"
+	" PRIMARY KEY (run_id, seq));"
+	"INSERT INTO sync_ops_4 SELECT run_id, seq, type_id, type_key, action,"
+	" state, request, response, etag, error, attempts, started_at,"
+	" finished_at FROM sync_ops;"
+	"DROP TABLE sync_ops;"
+	"ALTER TABLE sync_ops_4 RENAME TO sync_ops;"
+	"CREATE TABLE sync_history_4 ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" run_id TEXT REFERENCES sync_runs (run_id) ON DELETE CASCADE,"
+	" target TEXT NOT NULL,"
+	" type_id TEXT,"
+	" type_key TEXT NOT NULL CHECK (length(type_key) > 0),"
+	" version_id TEXT,"
+	" direction TEXT NOT NULL CHECK (direction IN ('push', 'pull')),"
+	ACTIONS_4
+	" status TEXT NOT NULL CHECK (status IN ('SUCCESS', 'FAILED',"
+	"  'PARTIAL', 'SKIPPED')),"
+	" pushed_data TEXT,"
+	" response_data TEXT,"
+	" error_message TEXT,"
+	" requested_by TEXT,"
+	" started_at INTEGER NOT NULL,"
+	" completed_at INTEGER);"
+	"INSERT INTO sync_history_4 SELECT id, run_id, target, type_id,"
+	" type_key, version_id, direction, action, status, pushed_data,"
+	" response_data, error_message, requested_by, started_at, completed_at"
+	" FROM sync_history;"
+	"DROP TABLE sync_history;"
+	"ALTER TABLE sync_history_4 RENAME TO sync_history;"
+	"CREATE INDEX sync_history_started ON sync_history (started_at);"
+	"CREATE INDEX sync_history_key ON sync_history (type_key, started_at);"
+	"CREATE INDEX sync_history_type ON sync_history (type_id, started_at);"
+	"CREATE INDEX sync_history_run ON sync_history (run_id, started_at);";
+#undef ACTIONS_4
+
 const struct store_migration store_sqlite_migrations[] = {
-	{1, "init", migration_1}, {2, "runs", migration_2}, {0, NULL, NULL}};
+	{1, "init", migration_1},
+	{2, "runs", migration_2},
+	{3, "conflicts", migration_3},
+	{4, "pull", migration_4},
+	{0, NULL, NULL}};

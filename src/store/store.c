@@ -27,25 +27,36 @@ struct store {
 };
 
 /*
- * CS_FAULT_AT=store:N makes the N-th store call fail (debug builds), so
- * that tests can walk every failure path of a command (style guide,
- * "torture, adapted").
+ * CS_FAULT_AT=store:N makes the N-th store call (counted from when the
+ * variable took its value) fail (debug builds), so that tests can walk
+ * every failure path of a command (style guide, "torture, adapted"). A
+ * process that sets it at start counts from its first call; a unit test
+ * can set it between calls.
  */
 static int fault_check(const char *what)
 {
 #ifndef NDEBUG
-	static long calls, fail_at = -1;
-	const char *env;
+	static char seen[32];
+	static long calls, fail_at;
+	const char *env = getenv("CS_FAULT_AT");
 
-	if (fail_at < 0) {
-		env = getenv("CS_FAULT_AT");
+	if (!env)
+		env = "";
+	if (strncmp(env, seen, sizeof(seen) - 1)) {
+		size_t n = strlen(env);
+
+		if (n >= sizeof(seen))
+			n = sizeof(seen) - 1;
+		memcpy(seen, env, n);
+		seen[n] = '\0';
+		calls = 0;
 		fail_at = 0;
-		if (env && !strncmp(env, "store:", 6)) {
+		if (!strncmp(env, "store:", 6)) {
 			char *end;
-			long n = strtol(env + 6, &end, 10);
+			long v = strtol(env + 6, &end, 10);
 
-			if (*end == '\0' && n > 0)
-				fail_at = n;
+			if (*end == '\0' && v > 0)
+				fail_at = v;
 		}
 	}
 	if (fail_at && ++calls == fail_at)
@@ -619,9 +630,10 @@ static int one_of(const char *s, const char *const *list)
 static const char *const run_modes[] = {"push", "pull", "bidirectional", NULL};
 static const char *const run_statuses[] = {"running", "done",	     "partial",
 					   "failed",  "interrupted", NULL};
-static const char *const op_actions[] = {"create", "update", "delete",
-					 "link",   "import", "record_base",
-					 "forget", NULL};
+static const char *const op_actions[] = {
+	"create", "update", "delete",	   "link",	  "import",
+	"record_base", "forget", "pull", "pull_create", "pull_delete",
+	NULL};
 static const char *const op_states[] = {"pending", "running", "done",
 					"failed",  "skipped", NULL};
 static const char *const history_statuses[] = {"SUCCESS", "FAILED", "PARTIAL",
@@ -858,4 +870,164 @@ int store_gc(struct store *s, long long before_ms, int dry_run,
 {
 	memset(out, 0, sizeof(*out));
 	CALL(s, gc, before_ms, dry_run, out);
+}
+
+/* --- the conflict log ---------------------------------------------------- */
+
+static const char *const conflict_origins[] = {STORE_CONFLICT_SYNC,
+					       STORE_CONFLICT_BRANCH, NULL};
+static const char *const conflict_kinds[] = {"field", "structural", "delete",
+					     NULL};
+/* The resolutions of a conflict that is no longer pending. */
+static const char *const conflict_ends[] = {
+	"local_wins", "remote_wins", "merged", "manual", "superseded", NULL};
+
+void store_conflict_release(struct store_conflict *c)
+{
+	if (!c)
+		return;
+	free(c->origin);
+	free(c->target);
+	free(c->type_id);
+	free(c->type_key);
+	free(c->path);
+	json_decref(c->segments);
+	free(c->kind);
+	json_decref(c->base_value);
+	json_decref(c->local_value);
+	json_decref(c->remote_value);
+	free(c->base_hash);
+	free(c->local_hash);
+	free(c->remote_hash);
+	free(c->run_id);
+	free(c->resolution);
+	json_decref(c->resolved_value);
+	free(c->resolved_by);
+	memset(c, 0, sizeof(*c));
+}
+
+void store_conflict_list_release(struct store_conflict_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->nr; i++)
+		store_conflict_release(&l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The rules of origin and target that add and resolve share. */
+static int check_conflict_owner(const char *origin, const char *target,
+				const char *type_id)
+{
+	if (!one_of(origin, conflict_origins))
+		return err_set(ERR_INVALID,
+			       "a conflict's origin is sync or branch, "
+			       "not '%s'",
+			       origin ? origin : "");
+	/* Not need(): a plan file read from disk may lack it. */
+	if (!type_id || !*type_id)
+		return err_set(ERR_INVALID, "a %s conflict needs its type id",
+			       origin);
+	if (!strcmp(origin, STORE_CONFLICT_SYNC) && (!target || !*target))
+		return err_set(ERR_INVALID,
+			       "a sync conflict of type '%s' needs its target",
+			       type_id);
+	if (!strcmp(origin, STORE_CONFLICT_BRANCH) && target)
+		return err_set(ERR_INVALID,
+			       "a branch conflict of type '%s' has no target, "
+			       "not '%s'",
+			       type_id, target);
+	return 0;
+}
+
+int store_conflict_add(struct store *s, struct store_conflict *c)
+{
+	int ret;
+
+	if ((ret = check_conflict_owner(c->origin, c->target, c->type_id)) < 0)
+		return ret;
+	if (!strcmp(c->origin, STORE_CONFLICT_SYNC) &&
+	    (!c->type_key || !*c->type_key))
+		return err_set(ERR_INVALID,
+			       "a sync conflict of type '%s' needs its key",
+			       c->type_id);
+	if (!c->path)
+		return err_set(ERR_INVALID,
+			       "BUG: a conflict of type '%s' has no path",
+			       c->type_id);
+	if (!one_of(c->kind, conflict_kinds))
+		return err_set(ERR_INVALID,
+			       "a conflict is a field, structural or delete "
+			       "conflict, not '%s'",
+			       c->kind ? c->kind : "");
+	if (c->segments && !json_is_array(c->segments))
+		return err_set(ERR_INVALID,
+			       "the segments of conflict '%s' are not an array",
+			       c->path);
+	if (c->resolution && strcmp(c->resolution, "pending") &&
+	    !one_of(c->resolution, conflict_ends))
+		return err_set(ERR_INVALID,
+			       "a conflict's resolution is pending, "
+			       "local_wins, remote_wins, merged, manual or "
+			       "superseded, not '%s'",
+			       c->resolution);
+	if (c->created_ms < 0 || c->resolved_ms < 0)
+		return err_set(ERR_INVALID,
+			       "BUG: conflict '%s' has a negative time",
+			       c->path);
+	if (!c->created_ms)
+		c->created_ms = time_now_ms();
+	if (one_of(c->resolution, conflict_ends) && !c->resolved_ms)
+		c->resolved_ms = time_now_ms();
+	CALL(s, conflict_add, c);
+}
+
+int store_conflict_query(struct store *s, const struct store_conflict_query *q,
+			 struct store_conflict_list *out)
+{
+	static const struct store_conflict_query all = {0};
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		q = &all;
+	if (q->origin && !one_of(q->origin, conflict_origins))
+		return err_set(ERR_INVALID,
+			       "a conflict's origin is sync or branch, "
+			       "not '%s'",
+			       q->origin);
+	CALL(s, conflict_query, q, out);
+}
+
+int store_conflict_resolve(struct store *s, const char *origin,
+			   const char *target, const char *type_id,
+			   const char *path, const char *resolution,
+			   const json_t *value, const char *by, long long at_ms,
+			   size_t *count_out)
+{
+	size_t count = 0;
+	int ret;
+
+	if (count_out)
+		*count_out = 0;
+	if ((ret = check_conflict_owner(origin, target, type_id)) < 0)
+		return ret;
+	if (!one_of(resolution, conflict_ends))
+		return err_set(ERR_INVALID,
+			       "a conflict is resolved as local_wins, "
+			       "remote_wins, merged, manual or superseded, "
+			       "not '%s'",
+			       resolution ? resolution : "");
+	if (at_ms < 0)
+		return err_set(ERR_INVALID,
+			       "BUG: a conflict resolved at a negative time");
+	if (!at_ms)
+		at_ms = time_now_ms();
+	if ((ret = fault_check("conflict_resolve")) < 0)
+		return ret;
+	ret = s->be->conflict_resolve(s->be, origin, target, type_id, path,
+				      resolution, value, by, at_ms, &count);
+	if (!ret && count_out)
+		*count_out = count;
+	return ret;
 }

@@ -37,9 +37,9 @@
 #include "core/canon.h"
 
 /* The schema this binary writes; a store with a newer one is refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 /* The version of struct store_backend; a backend says which it fills. */
-#define STORE_BACKEND_VERSION 2
+#define STORE_BACKEND_VERSION 3
 
 /* Change sources of a version (brief §7). */
 #define STORE_SOURCE_UI "UI"
@@ -147,7 +147,7 @@ struct store_sync_state {
 	char *local_version; /* the version last synced */
 	/* new, in_sync, modified, drift, conflict, deleted, blocked, failed */
 	char *status;
-	char *conflict_status; /* none, detected, resolved; may be NULL */
+	char *conflict_status;	/* none, detected, resolved; may be NULL */
 	long long last_sync_ms; /* 0 when never */
 	long long updated_ms;
 };
@@ -182,6 +182,9 @@ struct store_history_entry;
 struct store_history_query;
 struct store_backup;
 struct store_gc_report;
+struct store_conflict;
+struct store_conflict_list;
+struct store_conflict_query;
 
 /*
  * The backend table. Every function gets the backend itself first; the
@@ -294,6 +297,17 @@ struct store_backend {
 			     const char *type_key, struct store_backup *out);
 	int (*gc)(struct store_backend *be, long long before_ms, int dry_run,
 		  struct store_gc_report *out);
+
+	/* Version 3: the conflict log. */
+	int (*conflict_add)(struct store_backend *be, struct store_conflict *c);
+	int (*conflict_query)(struct store_backend *be,
+			      const struct store_conflict_query *q,
+			      struct store_conflict_list *out);
+	int (*conflict_resolve)(struct store_backend *be, const char *origin,
+				const char *target, const char *type_id,
+				const char *path, const char *resolution,
+				const json_t *value, const char *by,
+				long long at_ms, size_t *count_out);
 };
 
 /*
@@ -595,6 +609,7 @@ void store_backup_release(struct store_backup *b);
 /* What store_gc removed (or, with dry_run, would remove): row counts. */
 struct store_gc_report {
 	size_t runs, ops, history, backups, intents;
+	size_t conflicts; /* resolved conflicts (conflict_log) */
 };
 
 /*
@@ -676,14 +691,117 @@ int store_backup_latest(struct store *s, const char *target,
 			const char *type_key, struct store_backup *out)
 	__attribute__((warn_unused_result));
 
+/* ---- the conflict log (brief §9) ---- */
+
+/* The origins of a conflict. */
+#define STORE_CONFLICT_SYNC "sync"     /* Catalyst against a target */
+#define STORE_CONFLICT_BRANCH "branch" /* two versions edited from one */
+
+/* One conflict (brief §9): a path changed differently on two sides. */
+struct store_conflict {
+	long long id; /* set by store_conflict_add */
+	char *origin; /* "sync" or "branch" */
+	char *target; /* sync: the target; branch: NULL */
+	/* The Catalyst type (required) and its key (required for sync; may
+	 * be NULL for branch). */
+	char *type_id, *type_key;
+	char *path;	  /* display path, "" for the whole document */
+	json_t *segments; /* array of member names; may be NULL */
+	char *kind;	  /* "field", "structural" or "delete" */
+	/* The value on each side; NULL = absent on that side (a JSON null
+	 * is a value, and is kept as one). */
+	json_t *base_value, *local_value, *remote_value;
+	/* The documents' hashes when it was seen; may be NULL. */
+	char *base_hash, *local_hash, *remote_hash;
+	char *run_id; /* the run that met it; may be NULL (not a reference:
+			 it outlives its run) */
+	/* "pending", "local_wins", "remote_wins", "merged", "manual",
+	 * "superseded" (seen again with other documents) */
+	char *resolution;
+	json_t *resolved_value; /* NULL = absent (the path was removed) */
+	char *resolved_by;	/* may be NULL */
+	long long resolved_ms;	/* 0 while pending */
+	long long created_ms;
+};
+/* Frees c's members and zeroes it; NULL is fine. */
+void store_conflict_release(struct store_conflict *c);
+
+/* A list of conflicts, as store_conflict_query gives it. */
+struct store_conflict_list {
+	struct store_conflict *items;
+	size_t nr, alloc;
+};
+void store_conflict_list_release(struct store_conflict_list *l);
+
+/* What store_conflict_query selects; NULL/0 members do not filter. */
+struct store_conflict_query {
+	const char *origin;  /* NULL: any */
+	const char *target;  /* NULL: any */
+	const char *type_id; /* NULL: any */
+	int pending_only;    /* only the pending ones (else resolved too) */
+	size_t limit;	     /* newest first; 0: all */
+};
+
+/*
+ * Records a conflict and sets c->id; c is only read otherwise and stays
+ * the caller's. Required: origin ("sync" or "branch"), type_id, path (""
+ * is the whole document), kind ("field", "structural" or "delete"); a sync
+ * conflict needs target and type_key, a branch one has no target;
+ * segments is an array when set; else ERR_INVALID. created_ms 0 means now
+ * (and is set in c). resolution NULL means "pending", and then the
+ * resolved_* members are ignored; a conflict recorded already resolved
+ * (say by --strategy local) keeps resolved_value, resolved_by and
+ * resolved_ms (0: now, set in c).
+ *
+ * The same conflict is not recorded twice, so that re-planning does not
+ * flood the log. A pending conflict of the same origin, target, type_id and
+ * path that was seen with the same local_hash and remote_hash (NULL equals
+ * NULL) is the same: its id is set in c->id and nothing is written (when
+ * c comes already resolved, that pending row is resolved as c says, at
+ * c->resolved_ms, 0: now). A pending one of the same origin, target, type
+ * and path seen with other hashes is marked "superseded" (resolved_at now,
+ * resolved_by NULL) and c is recorded. One transaction (a savepoint inside
+ * the caller's). Returns 0 in every one of these cases.
+ */
+int store_conflict_add(struct store *s, struct store_conflict *c)
+	__attribute__((warn_unused_result));
+
+/*
+ * The conflicts q selects (q NULL: the whole log, resolved ones too),
+ * newest first (by created_ms, then id), into *out (released by the caller
+ * with store_conflict_list_release; empty on error). An unknown origin in
+ * q is ERR_INVALID.
+ */
+int store_conflict_query(struct store *s, const struct store_conflict_query *q,
+			 struct store_conflict_list *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Resolves every pending conflict of (origin, target, type_id), or only
+ * the one at path when path is not NULL, as resolution ("local_wins",
+ * "remote_wins", "merged", "manual" or "superseded"; else ERR_INVALID)
+ * with the value it was resolved to (copied; NULL: absent, the path was
+ * removed), by whom (may be NULL) and when (at_ms; 0: now). origin and
+ * type_id are required; target is required for "sync" and NULL for
+ * "branch". *count_out (may be NULL) gets how many were resolved; none is
+ * not an error.
+ */
+int store_conflict_resolve(struct store *s, const char *origin,
+			   const char *target, const char *type_id,
+			   const char *path, const char *resolution,
+			   const json_t *value, const char *by, long long at_ms,
+			   size_t *count_out)
+	__attribute__((warn_unused_result));
+
 /*
  * Retention (sync.state.retention): removes what ended before before_ms:
  * finished runs (done, partial, failed) whose finished_ms (else
  * started_ms) is before it, with their operations, history entries and
  * backups; history entries and backups of no run made before it; and
- * intents that ended (done, abandoned) before it. Never a running or
- * interrupted run (it may be resumed) nor what belongs to one, never a
- * version (history is never rewritten), and never the newest backup of a
+ * intents that ended (done, abandoned) before it; and conflicts resolved
+ * (or superseded) before it. Never a running or interrupted run (it may be
+ * resumed) nor what belongs to one, never a version (history is never
+ * rewritten), never a pending conflict, and never the newest backup of a
  * (target, type key), so that the last state before a change can always
  * be restored (a kept backup of a removed run loses its run_id). With
  * dry_run nothing is removed and out says what would be, counted the same

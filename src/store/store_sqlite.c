@@ -5,9 +5,9 @@
  * foreign keys on, a busy timeout so that writers queue. Migrations
  * (migrations.c) are applied in order at open, each in its own
  * BEGIN IMMEDIATE transaction. Every statement is prepared from constant
- * text (or, for version and history queries, from constant fragments) and
- * every value is bound; frequently used statements are prepared once and
- * cached.
+ * text (or, for the version, history and conflict queries, from constant
+ * fragments) and every value is bound; frequently used statements are
+ * prepared once and cached.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -83,6 +83,12 @@ enum stmt_id {
 	S_GC_BACKUPS,
 	S_GC_RUNS,
 	S_GC_INTENTS,
+	S_GC_CONFLICTS,
+	S_CONFLICT_SAME,
+	S_CONFLICT_SUPERSEDE,
+	S_CONFLICT_INSERT,
+	S_CONFLICT_RESOLVE_ID,
+	S_CONFLICT_RESOLVE,
 	S_NR
 };
 
@@ -109,6 +115,16 @@ enum stmt_id {
 /* The columns of a backup row (backup_from_row, backup_json). */
 #define BACKUP_COLS                                                            \
 	"id, run_id, target, type_id, type_key, remote_doc, etag, created_at"
+/* The columns of a conflict row (conflict_from_row). */
+#define CONFLICT_COLS                                                          \
+	"id, origin, target, type_id, type_key, path, segments, "              \
+	"conflict_type, base_value, local_value, remote_value, base_hash, "    \
+	"local_hash, remote_hash, run_id, resolution, resolved_value, "        \
+	"resolved_by, resolved_at, created_at"
+/* The pending conflicts of one (origin ?1, target ?2, type ?3, path ?4). */
+#define CONFLICT_SAME_PLACE                                                    \
+	" WHERE origin = ?1 AND target IS ?2 AND type_id = ?3 AND path = ?4"   \
+	" AND resolution = 'pending'"
 /*
  * The runs retention removes (?1 is the cutoff): finished, and finished
  * (else started) before it. Running and interrupted runs stay.
@@ -310,6 +326,34 @@ static const char *const stmt_sql[S_NR] = {
 	[S_GC_RUNS] = "DELETE FROM sync_runs WHERE run_id IN (" GC_RUNS ")",
 	[S_GC_INTENTS] = "DELETE FROM intents"
 			 " WHERE state <> 'pending' AND finished_at < ?1",
+	/* Never a pending conflict. */
+	[S_GC_CONFLICTS] =
+		"DELETE FROM conflict_log"
+		" WHERE resolution <> 'pending' AND resolved_at < ?1",
+	[S_CONFLICT_SAME] = "SELECT id FROM conflict_log" CONFLICT_SAME_PLACE
+			    " AND local_hash IS ?5 AND remote_hash IS ?6"
+			    " ORDER BY id LIMIT 1",
+	[S_CONFLICT_SUPERSEDE] =
+		"UPDATE conflict_log SET resolution = 'superseded',"
+		" resolved_value = NULL, resolved_by = NULL,"
+		" resolved_at = ?5" CONFLICT_SAME_PLACE,
+	[S_CONFLICT_INSERT] =
+		"INSERT INTO conflict_log (origin, target, type_id, type_key,"
+		" path, segments, conflict_type, base_value, local_value,"
+		" remote_value, base_hash, local_hash, remote_hash, run_id,"
+		" resolution, resolved_value, resolved_by, resolved_at,"
+		" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	[S_CONFLICT_RESOLVE_ID] =
+		"UPDATE conflict_log SET resolution = ?2, resolved_value = ?3,"
+		" resolved_by = ?4, resolved_at = ?5"
+		" WHERE id = ?1 AND resolution = 'pending'",
+	/* Every pending one of (origin, target, type), or the one at ?4. */
+	[S_CONFLICT_RESOLVE] =
+		"UPDATE conflict_log SET resolution = ?5, resolved_value = ?6,"
+		" resolved_by = ?7, resolved_at = ?8"
+		" WHERE origin = ?1 AND target IS ?2 AND type_id = ?3"
+		" AND (?4 IS NULL OR path = ?4) AND resolution = 'pending'",
 };
 
 struct sqlite_store {
@@ -1351,8 +1395,8 @@ struct filter {
 	sqlite3_int64 num[FILTER_MAX];
 };
 
-static void filter_param(struct filter *f, const char *prefix,
-			 const char *cond, const char *text, sqlite3_int64 num)
+static void filter_param(struct filter *f, const char *prefix, const char *cond,
+			 const char *text, sqlite3_int64 num)
 {
 	if (f->n == FILTER_MAX)
 		abort(); /* a programming error: FILTER_MAX is too small */
@@ -1374,6 +1418,12 @@ static void filter_int(struct filter *f, const char *cond, long long value)
 	if (value > 0)
 		filter_param(f, f->conds++ ? " AND " : " WHERE ", cond, NULL,
 			     value);
+}
+
+/* A condition without a value (constant text). */
+static void filter_cond(struct filter *f, const char *cond)
+{
+	buf_addf(&f->sql, "%s%s", f->conds++ ? " AND " : " WHERE ", cond);
 }
 
 static void filter_limit(struct filter *f, size_t limit)
@@ -2426,7 +2476,7 @@ static int gc_step(struct sqlite_store *ss, enum stmt_id id,
 	if ((ret = stmt(ss, id, &st)) < 0)
 		return ret;
 	sqlite3_bind_int64(st, 1, before_ms);
-	if ((ret = exec_step(ss, st, "remove old runs")) < 0)
+	if ((ret = exec_step(ss, st, "remove old records")) < 0)
 		return ret;
 	*count = (size_t)sqlite3_changes(ss->db);
 	return 0;
@@ -2451,7 +2501,8 @@ static int sqlite_gc(struct store_backend *be, long long before_ms, int dry_run,
 	    (ret = gc_step(ss, S_GC_HISTORY, before_ms, &out->history)) < 0 ||
 	    (ret = gc_step(ss, S_GC_BACKUPS, before_ms, &out->backups)) < 0 ||
 	    (ret = gc_step(ss, S_GC_RUNS, before_ms, &out->runs)) < 0 ||
-	    (ret = gc_step(ss, S_GC_INTENTS, before_ms, &out->intents)) < 0)
+	    (ret = gc_step(ss, S_GC_INTENTS, before_ms, &out->intents)) < 0 ||
+	    (ret = gc_step(ss, S_GC_CONFLICTS, before_ms, &out->conflicts)) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -2461,6 +2512,231 @@ out:
 	if (ret < 0)
 		memset(out, 0, sizeof(*out));
 	return ret;
+}
+
+/* --- the conflict log --------------------------------------------------- */
+
+static int is_pending(const char *resolution)
+{
+	return !resolution || !strcmp(resolution, "pending");
+}
+
+/* Binds the place of a conflict: origin, target, type, path (?1..?4). */
+static void bind_conflict_place(sqlite3_stmt *st,
+				const struct store_conflict *c)
+{
+	bind_text(st, 1, c->origin);
+	bind_text(st, 2, c->target);
+	bind_text(st, 3, c->type_id);
+	bind_text(st, 4, c->path);
+}
+
+/*
+ * The id of the pending conflict at c's place seen with c's hashes, or 0
+ * when there is none.
+ */
+static int conflict_same(struct sqlite_store *ss,
+			 const struct store_conflict *c, long long *id_out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	*id_out = 0;
+	if ((ret = stmt(ss, S_CONFLICT_SAME, &st)) < 0)
+		return ret;
+	bind_conflict_place(st, c);
+	bind_text(st, 5, c->local_hash);
+	bind_text(st, 6, c->remote_hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id_out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = sq_error(ss, rc, "read the conflict log");
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* Resolves the pending conflict id as c says. */
+static int conflict_resolve_id(struct sqlite_store *ss, long long id,
+			       const struct store_conflict *c)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_CONFLICT_RESOLVE_ID, &st)) < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, c->resolution);
+	bind_json(st, 3, c->resolved_value);
+	bind_text(st, 4, c->resolved_by);
+	sqlite3_bind_int64(st, 5, c->resolved_ms);
+	return exec_step(ss, st, "resolve a conflict");
+}
+
+static int conflict_insert(struct sqlite_store *ss, struct store_conflict *c)
+{
+	int pending = is_pending(c->resolution);
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((ret = stmt(ss, S_CONFLICT_INSERT, &st)) < 0)
+		return ret;
+	bind_text(st, 1, c->origin);
+	bind_text(st, 2, c->target);
+	bind_text(st, 3, c->type_id);
+	bind_text(st, 4, c->type_key);
+	bind_text(st, 5, c->path);
+	bind_json(st, 6, c->segments);
+	bind_text(st, 7, c->kind);
+	bind_json(st, 8, c->base_value);
+	bind_json(st, 9, c->local_value);
+	bind_json(st, 10, c->remote_value);
+	bind_text(st, 11, c->base_hash);
+	bind_text(st, 12, c->local_hash);
+	bind_text(st, 13, c->remote_hash);
+	bind_text(st, 14, c->run_id);
+	bind_text(st, 15, pending ? "pending" : c->resolution);
+	bind_json(st, 16, pending ? NULL : c->resolved_value);
+	bind_text(st, 17, pending ? NULL : c->resolved_by);
+	bind_time(st, 18, pending ? 0 : c->resolved_ms);
+	sqlite3_bind_int64(st, 19, c->created_ms);
+	if ((ret = exec_step(ss, st, "record a conflict")) < 0)
+		return ret;
+	c->id = sqlite3_last_insert_rowid(ss->db);
+	return 0;
+}
+
+static int sqlite_conflict_add(struct store_backend *be,
+			       struct store_conflict *c)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	long long same = 0;
+	int ret, end;
+
+	if ((ret = own_begin(ss)) < 0)
+		return ret;
+	if ((ret = conflict_same(ss, c, &same)) < 0)
+		goto out;
+	if (same) {
+		/* Seen before with the same documents: the same conflict. */
+		if (!is_pending(c->resolution) &&
+		    (ret = conflict_resolve_id(ss, same, c)) < 0)
+			goto out;
+		c->id = same;
+		ret = 0;
+		goto out;
+	}
+	/* Seen before with other documents: that one is superseded. */
+	if ((ret = stmt(ss, S_CONFLICT_SUPERSEDE, &st)) < 0)
+		goto out;
+	bind_conflict_place(st, c);
+	sqlite3_bind_int64(st, 5, time_now_ms());
+	if ((ret = exec_step(ss, st, "supersede a conflict")) < 0)
+		goto out;
+	ret = conflict_insert(ss, c);
+out:
+	end = own_end(ss, ret >= 0);
+	if (ret >= 0 && end < 0)
+		ret = end;
+	return ret;
+}
+
+/* Fills c from a row of CONFLICT_COLS; releases c on error. */
+static int conflict_from_row(struct sqlite_store *ss, sqlite3_stmt *st,
+			     struct store_conflict *c)
+{
+	int ret;
+
+	c->id = sqlite3_column_int64(st, 0);
+	c->origin = col_strdup(st, 1);
+	c->target = col_strdup(st, 2);
+	c->type_id = col_strdup(st, 3);
+	c->type_key = col_strdup(st, 4);
+	c->path = col_strdup(st, 5);
+	c->kind = col_strdup(st, 7);
+	c->base_hash = col_strdup(st, 11);
+	c->local_hash = col_strdup(st, 12);
+	c->remote_hash = col_strdup(st, 13);
+	c->run_id = col_strdup(st, 14);
+	c->resolution = col_strdup(st, 15);
+	c->resolved_by = col_strdup(st, 17);
+	c->resolved_ms = sqlite3_column_int64(st, 18);
+	c->created_ms = sqlite3_column_int64(st, 19);
+	if ((ret = col_json(ss, st, 6, &c->segments)) < 0 ||
+	    (ret = col_json(ss, st, 8, &c->base_value)) < 0 ||
+	    (ret = col_json(ss, st, 9, &c->local_value)) < 0 ||
+	    (ret = col_json(ss, st, 10, &c->remote_value)) < 0 ||
+	    (ret = col_json(ss, st, 16, &c->resolved_value)) < 0)
+		store_conflict_release(c);
+	return ret;
+}
+
+static int sqlite_conflict_query(struct store_backend *be,
+				 const struct store_conflict_query *q,
+				 struct store_conflict_list *out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	struct filter f = {.sql = BUF_INIT};
+	struct store_conflict c = {0};
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	buf_adds(&f.sql, "SELECT " CONFLICT_COLS " FROM conflict_log");
+	filter_text(&f, "origin = ", q->origin);
+	filter_text(&f, "target = ", q->target);
+	filter_text(&f, "type_id = ", q->type_id);
+	if (q->pending_only)
+		filter_cond(&f, "resolution = 'pending'");
+	buf_adds(&f.sql, " ORDER BY created_at DESC, id DESC");
+	filter_limit(&f, q->limit);
+	if ((ret = filter_prepare(ss, &f, &st, "query the conflict log")) < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ret = conflict_from_row(ss, st, &c)) < 0)
+			goto out;
+		ALLOC_GROW(out->items, out->nr + 1, out->alloc);
+		out->items[out->nr++] = c;
+		memset(&c, 0, sizeof(c));
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_error(ss, rc, "query the conflict log");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		store_conflict_list_release(out);
+	sqlite3_finalize(st);
+	buf_release(&f.sql);
+	return ret;
+}
+
+static int sqlite_conflict_resolve(struct store_backend *be, const char *origin,
+				   const char *target, const char *type_id,
+				   const char *path, const char *resolution,
+				   const json_t *value, const char *by,
+				   long long at_ms, size_t *count_out)
+{
+	struct sqlite_store *ss = ss_of(be);
+	sqlite3_stmt *st;
+	int ret;
+
+	*count_out = 0;
+	if ((ret = stmt(ss, S_CONFLICT_RESOLVE, &st)) < 0)
+		return ret;
+	bind_text(st, 1, origin);
+	bind_text(st, 2, target);
+	bind_text(st, 3, type_id);
+	bind_text(st, 4, path);
+	bind_text(st, 5, resolution);
+	bind_json(st, 6, value);
+	bind_text(st, 7, by);
+	sqlite3_bind_int64(st, 8, at_ms);
+	if ((ret = exec_step(ss, st, "resolve conflicts")) < 0)
+		return ret;
+	*count_out = (size_t)sqlite3_changes(ss->db);
+	return 0;
 }
 
 static const struct store_backend sqlite_table = {
@@ -2514,4 +2790,7 @@ static const struct store_backend sqlite_table = {
 	.backups_of_run = sqlite_backups_of_run,
 	.backup_latest = sqlite_backup_latest,
 	.gc = sqlite_gc,
+	.conflict_add = sqlite_conflict_add,
+	.conflict_query = sqlite_conflict_query,
+	.conflict_resolve = sqlite_conflict_resolve,
 };

@@ -25,7 +25,7 @@ test_expect_success 'status before init lists the types and says so' '
 test_expect_success 'init creates the store, installs the triggers, records every type' '
 	sqlite3 catalyst.db "SELECT * FROM \"ContentType\" ORDER BY id" >rows.before &&
 	cs init >out &&
-	grep -q "^state store .\./catalyst-sync\.db. created (schema 2)" out &&
+	grep -q "^state store .\./catalyst-sync\.db. created (schema 4)" out &&
 	grep -q "^change capture: triggers installed in .catalyst.db." out &&
 	grep -q "^10 new versions recorded" out &&
 	test -f catalyst-sync.db &&
@@ -47,7 +47,7 @@ test_expect_success 'Catalyst rows are untouched' '
 
 test_expect_success 'init again changes nothing' '
 	cs init >out &&
-	grep -q "^state store .\./catalyst-sync\.db. (schema 2)" out &&
+	grep -q "^state store .\./catalyst-sync\.db. (schema 4)" out &&
 	grep -q "triggers already installed" out &&
 	grep -q "^0 new versions recorded" out &&
 	ours >names2 && diff -u names names2
@@ -60,7 +60,7 @@ test_expect_success 'the keys are persisted' '
 
 test_expect_success 'the store is WAL with its migrations recorded' '
 	test "$(sqlite3 catalyst-sync.db "PRAGMA journal_mode")" = wal &&
-	test "$(sqlite3 catalyst-sync.db "SELECT group_concat(version || name, char(32)) FROM (SELECT * FROM schema_migrations ORDER BY version)")" = "1init 2runs"
+	test "$(sqlite3 catalyst-sync.db "SELECT group_concat(version || name, char(32)) FROM (SELECT * FROM schema_migrations ORDER BY version)")" = "1init 2runs 3conflicts 4pull"
 '
 
 test_expect_success 'status says the triggers are installed' '
@@ -106,7 +106,7 @@ test_expect_success 'a store written by a newer catalyst-sync is refused' '
 	sqlite3 newer.db "UPDATE store_info SET value = '\''99'\'' WHERE key = '\''schema_version'\''" &&
 	printf "sync:\n  state:\n    storage: newer.db\n" >newer.yaml &&
 	test_expect_code 1 cs --config newer.yaml status 2>err &&
-	grep -q "schema version 99, newer than this catalyst-sync knows (2); upgrade catalyst-sync" err
+	grep -q "schema version 99, newer than this catalyst-sync knows (4); upgrade catalyst-sync" err
 '
 
 test_expect_success 'a state store path that is the Catalyst database is refused' '
