@@ -1687,3 +1687,1211 @@ out:
 	json_decref(stored);
 	return ret;
 }
+
+/* --- creating and deleting rows ----------------------------------------- */
+
+/*
+ * A new row looks like the rows already there: they are surveyed for the
+ * style of their ids, the shape of their fields JSON and the format of
+ * their timestamps. Shape and timestamps are taken from the website's own
+ * rows (the ones the new type will sit next to) when it has any, else from
+ * the whole table; the id style from the whole table.
+ */
+
+/* How a timestamp column is written. */
+enum time_kind {
+	TIME_KIND_INT = 0, /* INTEGER milliseconds (Prisma) */
+	TIME_KIND_DIGITS,  /* milliseconds as TEXT digits */
+	TIME_KIND_TEXT	   /* date text like example */
+};
+
+#define TIME_STYLES_MAX 8
+
+/* The timestamp styles seen in a column, each with a count. */
+struct time_votes {
+	struct {
+		char *sig;     /* "int", "digits" or the style of a text */
+		char *example; /* a text value of that style */
+		size_t nr;
+	} items[TIME_STYLES_MAX];
+	size_t nr;
+};
+
+struct shape_votes {
+	size_t rows, object, array, wrapped, plain;
+	struct time_votes created, updated;
+};
+
+struct survey {
+	size_t cuid, uuid;	 /* ids of each style, whole table */
+	struct shape_votes site; /* the website's rows */
+	struct shape_votes all;	 /* every row */
+};
+
+static void time_votes_release(struct time_votes *v)
+{
+	for (size_t i = 0; i < v->nr; i++) {
+		free(v->items[i].sig);
+		free(v->items[i].example);
+	}
+	v->nr = 0;
+}
+
+static void survey_release(struct survey *s)
+{
+	time_votes_release(&s->site.created);
+	time_votes_release(&s->site.updated);
+	time_votes_release(&s->all.created);
+	time_votes_release(&s->all.updated);
+}
+
+/* A Prisma cuid: "c" and 24 lowercase base36 characters. */
+static int is_cuid(const char *s)
+{
+	if (!s || strlen(s) != 25 || s[0] != 'c')
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')))
+			return 0;
+	return 1;
+}
+
+/* A UUID: 8-4-4-4-12 hex digits. */
+static int is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char ch = s[i];
+
+		if (dash != (ch == '-'))
+			return 0;
+		if (!dash &&
+		    !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+		      (ch >= 'A' && ch <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The shape of a fields text from its first characters: 1 an object, 2 an
+ * array, 0 unknown; *wrapped when it is a JSON string of one (shape C).
+ */
+static int shape_of(const char *s, int *wrapped)
+{
+	*wrapped = 0;
+	if (!s)
+		return 0;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (*s == '"') {
+		*wrapped = 1;
+		s++;
+		for (;;) {
+			if (*s == ' ')
+				s++;
+			else if (s[0] == '\\' && s[1] && strchr("ntr", s[1]))
+				s += 2;
+			else
+				break;
+		}
+	}
+	return *s == '{' ? 1 : *s == '[' ? 2 : 0;
+}
+
+static void vote_time(struct time_votes *v, sqlite3_stmt *st, int i)
+{
+	struct buf sig = BUF_INIT;
+	enum catalyst_time_format fmt;
+	const char *text = NULL;
+	size_t k;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		buf_adds(&sig, "int");
+		break;
+	case SQLITE_TEXT:
+		text = (const char *)sqlite3_column_text(st, i);
+		if (catalyst_parse_time(text, &fmt) < 0)
+			goto out;
+		if (fmt == CATALYST_TIME_MILLIS)
+			buf_adds(&sig, "digits");
+		else
+			format_like(&sig, 0, text); /* the style, at 0 */
+		break;
+	default:
+		goto out;
+	}
+	for (k = 0; k < v->nr; k++)
+		if (!strcmp(v->items[k].sig, sig.ptr))
+			break;
+	if (k == v->nr) {
+		if (v->nr == TIME_STYLES_MAX)
+			goto out;
+		v->items[k].sig = buf_detach(&sig, NULL);
+		v->items[k].example = text ? xstrdup(text) : NULL;
+		v->items[k].nr = 0;
+		v->nr++;
+	}
+	v->items[k].nr++;
+out:
+	buf_release(&sig);
+}
+
+static void vote_row(struct shape_votes *v, sqlite3_stmt *st)
+{
+	int wrapped, shape = shape_of((const char *)sqlite3_column_text(st, 2),
+				      &wrapped);
+
+	v->rows++;
+	if (shape) {
+		v->object += shape == 1;
+		v->array += shape == 2;
+		v->wrapped += wrapped;
+		v->plain += !wrapped;
+	}
+	vote_time(&v->created, st, 3);
+	vote_time(&v->updated, st, 4);
+}
+
+static int survey_rows(struct capture *c, const char *website_id,
+		       struct survey *out)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	/* Constant fragments; fields only as far as its shape shows. */
+	buf_adds(&sql, "SELECT \"id\", \"websiteId\" = ?1, "
+		       "substr(\"fields\", 1, 32), ");
+	buf_adds(&sql, catalyst_db_has_column(c->cdb, "createdAt")
+			       ? "\"createdAt\", "
+			       : "NULL, ");
+	buf_adds(&sql, catalyst_db_has_column(c->cdb, "updatedAt")
+			       ? "\"updatedAt\""
+			       : "NULL");
+	buf_adds(&sql, " FROM \"ContentType\"");
+	rc = sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_error(c, rc, "survey the content types");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, website_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		out->cuid += is_cuid(id);
+		out->uuid += is_uuid(id);
+		vote_row(&out->all, st);
+		if (sqlite3_column_int(st, 1))
+			vote_row(&out->site, st);
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_error(c, rc, "survey the content types");
+out:
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return ret;
+}
+
+/* The votes to follow: the website's rows, else every row. */
+static const struct shape_votes *survey_votes(const struct survey *s)
+{
+	return s->site.rows ? &s->site : &s->all;
+}
+
+/* The most common timestamp style (Prisma's INTEGER ms when none). */
+static void time_style(const struct time_votes *v, enum time_kind *kind,
+		       const char **example)
+{
+	size_t best = 0;
+
+	*kind = TIME_KIND_INT;
+	*example = NULL;
+	if (!v->nr)
+		return;
+	for (size_t k = 1; k < v->nr; k++)
+		if (v->items[k].nr > v->items[best].nr)
+			best = k;
+	if (!strcmp(v->items[best].sig, "digits"))
+		*kind = TIME_KIND_DIGITS;
+	else if (strcmp(v->items[best].sig, "int")) {
+		*kind = TIME_KIND_TEXT;
+		*example = v->items[best].example;
+	}
+}
+
+/* Binds now at i in the style of the column's votes. */
+static void bind_new_time(sqlite3_stmt *st, int i, const struct time_votes *v,
+			  long long now)
+{
+	struct buf text = BUF_INIT;
+	enum time_kind kind;
+	const char *example;
+
+	time_style(v, &kind, &example);
+	if (kind == TIME_KIND_INT) {
+		sqlite3_bind_int64(st, i, now);
+		return;
+	}
+	if (kind == TIME_KIND_DIGITS)
+		buf_addf(&text, "%lld", now);
+	else
+		format_like(&text, now, example);
+	sqlite3_bind_text(st, i, text.ptr, (int)text.len, SQLITE_TRANSIENT);
+	buf_release(&text);
+}
+
+/*
+ * A new id in the style of the table's ids: a UUID v4 when most look like
+ * UUIDs, else a cuid ("c", 8 base36 digits of the time in milliseconds as
+ * Prisma's cuid starts, 16 random base36 digits).
+ */
+static void make_id(struct buf *out, int uuid)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	unsigned char r[16];
+	char stamp[16];
+	unsigned long long t = (unsigned long long)time_now_ms();
+	int n = 0;
+
+	sqlite3_randomness(sizeof(r), r);
+	if (uuid) {
+		r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+		r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+		for (int i = 0; i < 16; i++) {
+			if (i == 4 || i == 6 || i == 8 || i == 10)
+				buf_addch(out, '-');
+			buf_addch(out, digits[r[i] >> 4]);
+			buf_addch(out, digits[r[i] & 15]);
+		}
+		return;
+	}
+	do {
+		stamp[n++] = digits[t % 36];
+		t /= 36;
+	} while (t && n < 8);
+	while (n < 8)
+		stamp[n++] = '0';
+	buf_addch(out, 'c');
+	while (n)
+		buf_addch(out, stamp[--n]);
+	for (int i = 0; i < 16; i++)
+		buf_addch(out, digits[r[i] % 36]);
+}
+
+/* A new id no row has yet. */
+static int new_id(struct capture *c, struct buf *out, int uuid)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(
+		c->db, "SELECT 1 FROM \"ContentType\" WHERE \"id\" = ?1", -1,
+		&st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "make an id");
+	for (int tries = 0;; tries++) {
+		buf_reset(out);
+		make_id(out, uuid);
+		sqlite3_bind_text(st, 1, out->ptr, (int)out->len,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			ret = db_error(c, rc, "make an id");
+			break;
+		}
+		if (tries == 8) {
+			ret = err_set(ERR_GENERIC,
+				      "cannot make a new content type id in "
+				      "'%s'",
+				      capture_path(c));
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Whether the ContentType column must be given (NOT NULL, no default). */
+static int column_required(struct capture *c, const char *name, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	*out = 0;
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT \"notnull\" AND \"dflt_value\" IS NULL "
+				"FROM pragma_table_info('ContentType') "
+				"WHERE \"name\" = ?1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "read the ContentType columns");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = db_error(c, rc, "read the ContentType columns");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* A required column we would not fill makes the INSERT fail: say so. */
+static int check_unknown_columns(struct capture *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(
+		c->db,
+		"SELECT \"name\" FROM pragma_table_info('ContentType') "
+		"WHERE \"notnull\" AND \"dflt_value\" IS NULL AND \"name\" "
+		"NOT IN ('id', 'websiteId', 'name', 'fields', 'settings', "
+		"'key', 'pluralName', 'displayField', 'category', 'icon', "
+		"'description', 'createdAt', 'updatedAt')",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "read the ContentType columns");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = err_set(ERR_INVALID,
+			      "cannot create a content type in '%s': its "
+			      "ContentType table requires a column "
+			      "catalyst-sync does not know ('%s')",
+			      capture_path(c), sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		ret = db_error(c, rc, "read the ContentType columns");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ERR_NOTFOUND when the database has websites and website_id is not one. */
+static int check_website(struct capture *c, const char *website_id)
+{
+	sqlite3_stmt *st = NULL;
+	char *table = NULL;
+	int rc, ret;
+
+	if ((ret = object_sql(c, "table", "Website", &table)) < 0 || !table)
+		return ret; /* no Website table: nothing to check */
+	free(table);
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT 1 FROM \"Website\" WHERE \"id\" = ?1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "read the websites");
+	sqlite3_bind_text(st, 1, website_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		ret = err_set(ERR_NOTFOUND, "no website '%s' in '%s'",
+			      website_id, capture_path(c));
+	else if (rc != SQLITE_ROW)
+		ret = db_error(c, rc, "read the websites");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ERR_CONFLICT when the website has a type named name (or keyed key). */
+static int check_taken(struct capture *c, const char *website_id,
+		       const char *name, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(
+		c->db,
+		key ? "SELECT \"id\", \"name\" = ?2 FROM \"ContentType\" "
+		      "WHERE \"websiteId\" = ?1 AND (\"name\" = ?2 OR "
+		      "\"key\" = ?3) ORDER BY \"name\" = ?2 DESC LIMIT 1"
+		    : "SELECT \"id\", 1 FROM \"ContentType\" "
+		      "WHERE \"websiteId\" = ?1 AND \"name\" = ?2 LIMIT 1",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "read the content types");
+	sqlite3_bind_text(st, 1, website_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (key)
+		sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1))
+		ret = err_set(ERR_CONFLICT,
+			      "website '%s' in '%s' already has a content "
+			      "type named '%s' ('%s')",
+			      website_id, capture_path(c), name,
+			      sqlite3_column_text(st, 0));
+	else if (rc == SQLITE_ROW)
+		ret = err_set(ERR_CONFLICT,
+			      "website '%s' in '%s' already has a content "
+			      "type with key '%s' ('%s')",
+			      website_id, capture_path(c), key,
+			      sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		ret = db_error(c, rc, "read the content types");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* What capture_create knows while it renders the new row. */
+struct create_ctx {
+	const json_t *form;
+	const char *name;
+	struct capture_columns cols;
+	int icon_col, description_col; /* columns no Catalyst has had */
+	int plural_required, display_required;
+};
+
+static int create_error(const struct create_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int create_error(const struct create_ctx *x, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	ret = err_set(ERR_INVALID, "cannot create content type '%s': %s",
+		      x->name ? x->name : "?", msg.ptr);
+	buf_release(&msg);
+	return ret;
+}
+
+/* The form must be one capture_create can read at all. */
+static int check_new_form(const struct create_ctx *x, const char *website_id)
+{
+	static const char *const objects[] = {"fields", "relationships",
+					      "extra", "settings"};
+	static const char *const strings[] = {"pluralName", "category", "key",
+					      "displayField"};
+	const json_t *form = x->form, *v;
+	const char *wid = jx_str(form, "websiteId"), *k;
+
+	if (!json_is_object(form))
+		return err_set(ERR_INVALID, "cannot create a content type: "
+					    "the document is not an object");
+	if (!x->name || !*x->name)
+		return err_set(ERR_INVALID, "cannot create a content type: "
+					    "the document has no name");
+	if (!website_id || !*website_id)
+		return create_error(x, "no website given");
+	if (wid && strcmp(wid, website_id))
+		return create_error(x, "the document belongs to website '%s'",
+				    wid);
+	for (size_t i = 0; i < sizeof(objects) / sizeof(*objects); i++) {
+		v = json_object_get(form, objects[i]);
+		if (present(v) && !json_is_object(v))
+			return create_error(x, "%s must be an object",
+					    objects[i]);
+	}
+	for (size_t i = 0; i < sizeof(strings) / sizeof(*strings); i++) {
+		v = json_object_get(form, strings[i]);
+		if (present(v) && !json_is_string(v))
+			return create_error(x, "%s must be a string",
+					    strings[i]);
+	}
+	json_object_foreach((json_t *)json_object_get(form, "fields"), k, v)
+	{
+		if (!json_is_object(v))
+			return create_error(x, "field '%s' is not an object",
+					    k);
+	}
+	json_object_foreach((json_t *)json_object_get(form, "relationships"), k,
+			    v)
+	{
+		if (!json_is_object(v))
+			return create_error(x,
+					    "relationship '%s' is not an "
+					    "object",
+					    k);
+	}
+	return 0;
+}
+
+/* The form's fields as a new array: in "order" when every field has a
+ * numeric one (a stable sort), else as they come. */
+static json_t *new_fields_ordered(const json_t *fields)
+{
+	size_t nr = json_object_size(fields), i = 0;
+	const char **names = xcalloc(nr + 1, sizeof(*names));
+	const json_t **vals = xcalloc(nr + 1, sizeof(*vals));
+	json_t *arr = json_array(), *f;
+	const char *name;
+	int sorted = 1;
+
+	json_object_foreach((json_t *)fields, name, f)
+	{
+		names[i] = name;
+		vals[i++] = f;
+		sorted &= json_is_number(json_object_get(f, "order"));
+	}
+	for (i = 1; sorted && i < nr; i++) {
+		const char *n = names[i];
+		const json_t *v = vals[i];
+		double o = json_number_value(json_object_get(v, "order"));
+		size_t j = i;
+
+		for (; j && json_number_value(
+				    json_object_get(vals[j - 1], "order")) > o;
+		     j--) {
+			names[j] = names[j - 1];
+			vals[j] = vals[j - 1];
+		}
+		names[j] = n;
+		vals[j] = v;
+	}
+	for (i = 0; i < nr; i++)
+		json_array_append_new(arr, new_field(names[i], vals[i]));
+	free(names);
+	free(vals);
+	return arr;
+}
+
+/*
+ * Puts member (value v) into the settings *s, made when needed: the place
+ * of what a plain array cannot hold, and of category without a column.
+ */
+static int settings_put(const struct create_ctx *x, json_t **s,
+			const char *member, const json_t *v,
+			const char *no_column)
+{
+	const json_t *cur = json_object_get(*s, member);
+
+	if (!x->cols.settings)
+		return create_error(x, "%s, so '%s' has no place", no_column,
+				    member);
+	if (present(cur))
+		return same(cur, v) ? 0
+				    : create_error(x,
+						   "its settings hold "
+						   "another '%s'",
+						   member);
+	if (!*s)
+		*s = json_object();
+	json_object_set_new(*s, member, json_deep_copy(v));
+	return 0;
+}
+
+/* Catalyst's own key: name.toLowerCase().replace(/\s+/g, '_'). */
+static char *catalyst_key(const char *name)
+{
+	struct buf b = BUF_INIT;
+	int space = 0;
+
+	for (const char *p = name; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == ' ' || (ch >= '\t' && ch <= '\r')) {
+			if (!space)
+				buf_addch(&b, '_');
+			space = 1;
+			continue;
+		}
+		space = 0;
+		buf_addch(&b, ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * The new row id that holds x->form, its fields a plain array (array) or
+ * Catalyst's object, wrapped in a JSON string or not. ERR_INVALID when a
+ * member has no place in that shape.
+ */
+static int render_new(struct catalyst_row *out, const struct create_ctx *x,
+		      const char *id, const char *website_id, int array,
+		      int wrapped)
+{
+	static const char *const loose[] = {"icon", "description"};
+	const json_t *form = x->form, *v;
+	const json_t *plural = json_object_get(form, "pluralName");
+	const json_t *rels = json_object_get(form, "relationships");
+	const json_t *extra = json_object_get(form, "extra");
+	const char *category = jx_str(form, "category"), *k;
+	json_t *doc = NULL, *settings = NULL, *fields, *arr;
+	const char *no_place = array ? "its fields are kept as a plain array "
+				       "here and the table has no settings "
+				       "column"
+				     : "the table has no settings column";
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!category)
+		category = "component";
+	v = json_object_get(form, "settings");
+	if (json_object_size(v)) {
+		if (!x->cols.settings) {
+			ret = create_error(x, "the ContentType table has no "
+					      "settings column");
+			goto out;
+		}
+		settings = json_deep_copy(v);
+	}
+
+	fields = new_fields_ordered(json_object_get(form, "fields"));
+	if (array) {
+		doc = fields;
+		if (json_object_size(rels)) {
+			ret = create_error(x, "its fields are kept as a plain "
+					      "array here, which has no place "
+					      "for relationships");
+			goto out;
+		}
+		if (json_object_size(extra)) {
+			ret = create_error(x, "its fields are kept as a plain "
+					      "array here, which has no place "
+					      "for extra members");
+			goto out;
+		}
+		if (present(plural) && !x->cols.plural_name &&
+		    (ret = settings_put(x, &settings, "pluralName", plural,
+					no_place)) < 0)
+			goto out;
+		for (size_t i = 0; i < sizeof(loose) / sizeof(*loose); i++) {
+			v = json_object_get(form, loose[i]);
+			if (present(v) &&
+			    (ret = settings_put(x, &settings, loose[i], v,
+						no_place)) < 0)
+				goto out;
+		}
+	} else {
+		/* As Catalyst's service writes it. */
+		doc = json_object();
+		json_object_set_new(doc, "name", json_string(x->name));
+		if (present(plural))
+			json_object_set(doc, "pluralName", (json_t *)plural);
+		for (size_t i = 0; i < sizeof(loose) / sizeof(*loose); i++) {
+			v = json_object_get(form, loose[i]);
+			if (present(v))
+				json_object_set_new(doc, loose[i],
+						    json_deep_copy(v));
+		}
+		json_object_set_new(doc, "fields", fields);
+		arr = json_array();
+		json_object_foreach((json_t *)rels, k, v)
+		{
+			json_array_append_new(arr, json_deep_copy(v));
+		}
+		json_object_set_new(doc, "relationships", arr);
+		json_object_foreach((json_t *)extra, k, v)
+		{
+			if (IS_OBJECT_KEY(k)) {
+				ret = create_error(x, "extra cannot hold '%s'",
+						   k);
+				goto out;
+			}
+			json_object_set_new(doc, k, json_deep_copy(v));
+		}
+	}
+
+	/* category: its column, else settings ("component" needs none). */
+	if (x->cols.category) {
+		out->category = xstrdup(category);
+	} else if (present(json_object_get(settings, "category")) ||
+		   strcmp(category, "component")) {
+		json_t *c = json_string(category);
+
+		ret = settings_put(x, &settings, "category", c,
+				   "the table has no category or settings "
+				   "column");
+		json_decref(c);
+		if (ret < 0)
+			goto out;
+	}
+
+	/* The columns only. */
+	if (present(json_object_get(form, "key"))) {
+		if (!x->cols.key) {
+			ret = create_error(x, "the ContentType table has no "
+					      "'key' column");
+			goto out;
+		}
+		out->key = xstrdup(jx_str(form, "key"));
+	} else if (x->cols.key) {
+		out->key = catalyst_key(x->name); /* Catalyst always has one */
+	}
+	if (x->cols.plural_name) {
+		if (present(plural))
+			out->plural_name = xstrdup(json_string_value(plural));
+		else if (x->plural_required) { /* the UI's default */
+			struct buf p = BUF_INIT;
+
+			buf_addf(&p, "%ss", x->name);
+			out->plural_name = buf_detach(&p, NULL);
+		}
+	}
+	if (present(json_object_get(form, "displayField"))) {
+		if (!x->cols.display_field) {
+			ret = create_error(x, "the ContentType table has no "
+					      "'displayField' column");
+			goto out;
+		}
+		out->display_field = xstrdup(jx_str(form, "displayField"));
+	} else if (x->cols.display_field && x->display_required) {
+		const json_t *first = json_array_get(
+			array ? doc : json_object_get(doc, "fields"), 0);
+
+		out->display_field = xstrdup(
+			jx_str(first, "name") ? jx_str(first, "name") : "");
+	}
+
+	out->id = xstrdup(id);
+	out->website_id = xstrdup(website_id);
+	out->name = xstrdup(x->name);
+	if ((ret = doc_text(&out->fields_json, doc, wrapped)) < 0 ||
+	    (settings &&
+	     (ret = doc_text(&out->settings_json, settings, 0)) < 0))
+		goto out;
+	out->created_ms = out->updated_ms = -1;
+	out->time_format = CATALYST_TIME_NULL;
+	ret = 0;
+out:
+	if (ret < 0)
+		catalyst_row_release(out);
+	json_decref(doc);
+	json_decref(settings);
+	return ret;
+}
+
+/* A form's fields as the reader completes them: required and order. */
+static void complete_fields(json_t *fields)
+{
+	const char *k;
+	json_t *f, *nested;
+	size_t i = 0;
+
+	json_object_foreach(fields, k, f)
+	{
+		if (!present(json_object_get(f, "required")))
+			json_object_set_new(f, "required", json_false());
+		if (!present(json_object_get(f, "order")))
+			json_object_set_new(f, "order",
+					    json_integer((json_int_t)i));
+		nested = json_object_get(f, "fields");
+		if (json_is_object(nested))
+			complete_fields(nested);
+		i++;
+	}
+}
+
+/*
+ * What row must read back as: form as the reader completes it (fields,
+ * relationships, category, each field's required and order), with what
+ * the row adds by design (a key, a required pluralName or displayField,
+ * the settings members routed there).
+ */
+static json_t *expected_form(const json_t *form, const struct catalyst_row *row)
+{
+	json_t *e = json_deep_copy(form), *drop = json_array(), *v, *s = NULL;
+	const char *k;
+	size_t i;
+
+	json_object_foreach(e, k, v)
+	{
+		if (!present(v))
+			json_array_append_new(drop, json_string(k));
+	}
+	json_array_foreach(drop, i, v)
+	{
+		json_object_del(e, json_string_value(v));
+	}
+	json_decref(drop);
+	if (!json_object_get(e, "fields"))
+		json_object_set_new(e, "fields", json_object());
+	complete_fields(json_object_get(e, "fields"));
+	if (!json_object_get(e, "relationships"))
+		json_object_set_new(e, "relationships", json_object());
+	if (!json_object_size(json_object_get(e, "extra")))
+		json_object_del(e, "extra");
+	if (!json_object_get(e, "category"))
+		json_object_set_new(e, "category", json_string("component"));
+	if (row->key && !json_object_get(e, "key"))
+		json_object_set_new(e, "key", json_string(row->key));
+	if (row->plural_name && !json_object_get(e, "pluralName"))
+		json_object_set_new(e, "pluralName",
+				    json_string(row->plural_name));
+	if (row->display_field && !json_object_get(e, "displayField"))
+		json_object_set_new(e, "displayField",
+				    json_string(row->display_field));
+	if (row->settings_json &&
+	    !jx_load(&s, row->settings_json, strlen(row->settings_json),
+		     "settings"))
+		json_object_set_new(e, "settings", s);
+	else
+		json_object_del(e, "settings");
+	return e;
+}
+
+/* The first member (other than id and websiteId) a and b differ in. */
+static const char *first_difference(const json_t *a, const json_t *b)
+{
+	const json_t *pair[2] = {a, b};
+	const char *k;
+	json_t *v;
+
+	for (int i = 0; i < 2; i++) {
+		json_object_foreach((json_t *)pair[i], k, v)
+		{
+			if (!strcmp(k, "id") || !strcmp(k, "websiteId"))
+				continue;
+			if (!same(json_object_get(a, k), json_object_get(b, k)))
+				return k;
+		}
+	}
+	return "content";
+}
+
+/* ERR_INVALID unless form (as expected of row) reads back as stored. */
+static int check_faithful(const struct create_ctx *x,
+			  const struct catalyst_row *row, const json_t *stored)
+{
+	char want[CANON_HASH_LEN + 1], got[CANON_HASH_LEN + 1];
+	json_t *e = expected_form(x->form, row);
+	int ret;
+
+	if ((ret = canon_content_hash(want, e)) < 0 ||
+	    (ret = canon_content_hash(got, stored)) < 0)
+		goto out;
+	if (strcmp(want, got))
+		ret = create_error(x, "it would read back differently (its %s)",
+				   first_difference(e, stored));
+out:
+	json_decref(e);
+	return ret;
+}
+
+/*
+ * Renders the new row in the shape the votes prefer; a form a plain array
+ * cannot hold (relationships, extra members, icon without a settings
+ * column) is written as Catalyst's own object instead, the shape the app
+ * itself writes. *stored gets the row's Catalyst form.
+ */
+static int render_best(struct catalyst_row *out, json_t **stored,
+		       const struct create_ctx *x, const char *id,
+		       const char *website_id, const struct shape_votes *v)
+{
+	int array = v->array > v->object, wrapped = v->wrapped > v->plain;
+	int ret;
+
+	*stored = NULL;
+	for (;;) {
+		ret = render_new(out, x, id, website_id, array, wrapped);
+		if (!ret) {
+			ret = catalyst_form_from_row(stored, NULL, out, NULL);
+			if (!ret)
+				ret = check_faithful(x, out, *stored);
+			if (ret < 0) {
+				catalyst_row_release(out);
+				json_decref(*stored);
+				*stored = NULL;
+			}
+		}
+		if (ret != ERR_INVALID || !array)
+			return ret;
+		log_debug("source",
+			  "'%s' cannot be a plain array (%s); writing an "
+			  "object",
+			  x->name, err_msg());
+		err_clear();
+		array = 0;
+	}
+}
+
+static int insert_row(struct capture *c, const struct create_ctx *x,
+		      const struct catalyst_row *r, const struct survey *sv)
+{
+	const struct shape_votes *votes = survey_votes(sv);
+	struct buf sql = BUF_INIT, values = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	long long now = time_now_ms();
+	int created = catalyst_db_has_column(c->cdb, "createdAt");
+	int updated = catalyst_db_has_column(c->cdb, "updatedAt");
+	int rc, ret;
+
+	/* Constant fragments for the columns that exist. */
+	buf_adds(&sql, "INSERT INTO \"ContentType\" (\"id\", \"websiteId\", "
+		       "\"name\", \"fields\"");
+	buf_adds(&values, "?1, ?2, ?3, ?4");
+#define COLUMN(cond, col, n)                                                   \
+	do {                                                                   \
+		if (cond) {                                                    \
+			buf_adds(&sql, ", \"" col "\"");                       \
+			buf_adds(&values, ", ?" #n);                           \
+		}                                                              \
+	} while (0)
+	COLUMN(x->cols.settings, "settings", 5);
+	COLUMN(x->cols.key, "key", 6);
+	COLUMN(x->cols.plural_name, "pluralName", 7);
+	COLUMN(x->cols.display_field, "displayField", 8);
+	COLUMN(x->cols.category, "category", 9);
+	COLUMN(x->icon_col, "icon", 10);
+	COLUMN(x->description_col, "description", 11);
+	COLUMN(created, "createdAt", 12);
+	COLUMN(updated, "updatedAt", 13);
+#undef COLUMN
+	buf_addf(&sql, ") VALUES (%s)", values.ptr);
+	rc = sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_error(c, rc, "create the content type");
+		goto out;
+	}
+	bind_opt(st, 1, r->id);
+	bind_opt(st, 2, r->website_id);
+	bind_opt(st, 3, r->name);
+	bind_opt(st, 4, r->fields_json);
+	if (x->cols.settings)
+		bind_opt(st, 5, r->settings_json);
+	if (x->cols.key)
+		bind_opt(st, 6, r->key);
+	if (x->cols.plural_name)
+		bind_opt(st, 7, r->plural_name);
+	if (x->cols.display_field)
+		bind_opt(st, 8, r->display_field);
+	if (x->cols.category)
+		bind_opt(st, 9, r->category);
+	if (x->icon_col)
+		bind_opt(st, 10, jx_str(x->form, "icon"));
+	if (x->description_col)
+		bind_opt(st, 11, jx_str(x->form, "description"));
+	if (created)
+		bind_new_time(st, 12, &votes->created, now);
+	if (updated)
+		bind_new_time(st, 13, &votes->updated, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT &&
+	    (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE ||
+	     sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_PRIMARYKEY))
+		ret = err_set(ERR_CONFLICT,
+			      "cannot create content type '%s' in '%s': %s",
+			      r->name, capture_path(c), sqlite3_errmsg(c->db));
+	else if (rc != SQLITE_DONE)
+		ret = db_error(c, rc, "create the content type");
+	else
+		ret = 0;
+out:
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	buf_release(&values);
+	return ret;
+}
+
+int capture_create(struct capture *c, const char *website_id,
+		   const json_t *form, json_t **stored_out, char **id_out)
+{
+	struct create_ctx x;
+	struct survey sv;
+	struct catalyst_row row = {0}, back = {0};
+	struct buf id = BUF_INIT;
+	json_t *stored = NULL, *readback = NULL;
+	char h1[CANON_HASH_LEN + 1], h2[CANON_HASH_LEN + 1];
+	int ret;
+
+	memset(&x, 0, sizeof(x));
+	memset(&sv, 0, sizeof(sv));
+	if (stored_out)
+		*stored_out = NULL;
+	if (id_out)
+		*id_out = NULL;
+	x.form = form;
+	x.name = jx_str(form, "name");
+	if ((ret = check_new_form(&x, website_id)) < 0)
+		return ret;
+	if ((ret = capture_begin(c, 1)) < 0)
+		return ret;
+	columns_of(c, &x.cols);
+	x.icon_col = catalyst_db_has_column(c->cdb, "icon");
+	x.description_col = catalyst_db_has_column(c->cdb, "description");
+	if ((ret = check_website(c, website_id)) < 0 ||
+	    (ret = check_unknown_columns(c)) < 0 ||
+	    (ret = column_required(c, "pluralName", &x.plural_required)) < 0 ||
+	    (ret = column_required(c, "displayField", &x.display_required)) <
+		    0 ||
+	    (ret = survey_rows(c, website_id, &sv)) < 0 ||
+	    (ret = new_id(c, &id, sv.uuid > sv.cuid)) < 0)
+		goto out;
+	if ((ret = render_best(&row, &stored, &x, id.ptr, website_id,
+			       survey_votes(&sv))) < 0)
+		goto out;
+	if ((ret = check_taken(c, website_id, row.name, row.key)) < 0 ||
+	    (ret = insert_row(c, &x, &row, &sv)) < 0)
+		goto out;
+
+	/* As it reads back from the database itself (defaults and all). */
+	if ((ret = catalyst_db_get_type(c->cdb, id.ptr, &back)) < 0 ||
+	    (ret = catalyst_form_from_row(&readback, NULL, &back, NULL)) < 0 ||
+	    (ret = canon_content_hash(h1, stored)) < 0 ||
+	    (ret = canon_content_hash(h2, readback)) < 0)
+		goto out;
+	if (strcmp(h1, h2)) {
+		ret = create_error(&x, "'%s' changed it as it was written",
+				   capture_path(c));
+		goto out;
+	}
+	if ((ret = capture_commit(c)) < 0)
+		goto out;
+	log_debug("source", "created content type '%s' (%s) in '%s'", id.ptr,
+		  x.name, capture_path(c));
+	if (stored_out) {
+		*stored_out = readback;
+		readback = NULL;
+	}
+	if (id_out)
+		*id_out = buf_detach(&id, NULL);
+	ret = 0;
+out:
+	if (ret < 0)
+		capture_rollback(c);
+	survey_release(&sv);
+	catalyst_row_release(&row);
+	catalyst_row_release(&back);
+	json_decref(stored);
+	json_decref(readback);
+	buf_release(&id);
+	return ret;
+}
+
+/* Appends name as a quoted SQL identifier. */
+static void add_ident(struct buf *b, const char *name)
+{
+	buf_addch(b, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			buf_addch(b, '"');
+		buf_addch(b, *p);
+	}
+	buf_addch(b, '"');
+}
+
+/*
+ * ERR_CONFLICT when a row of another table still refers to type id through
+ * a foreign key (Catalyst's ContentItem, later WebsitePage, ...): deleting
+ * it would orphan them on our connection (foreign keys off) or delete them
+ * with it on Catalyst's (ON DELETE CASCADE), and content is not ours to
+ * remove.
+ */
+static int check_unreferenced(struct capture *c, const char *id,
+			      const char *name)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL, *cnt = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(
+		c->db,
+		"SELECT m.\"name\", f.\"from\" FROM \"sqlite_master\" AS m, "
+		"pragma_foreign_key_list(m.\"name\") AS f "
+		"WHERE m.\"type\" = 'table' AND f.\"table\" = 'ContentType' "
+		"COLLATE NOCASE AND (f.\"to\" IS NULL OR f.\"to\" = 'id')",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "read the schema");
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(st, 0);
+		const char *col = (const char *)sqlite3_column_text(st, 1);
+		long long nr;
+
+		if (!table || !col)
+			continue;
+		buf_reset(&sql);
+		buf_adds(&sql, "SELECT count(*) FROM ");
+		add_ident(&sql, table);
+		buf_adds(&sql, " WHERE ");
+		add_ident(&sql, col);
+		buf_adds(&sql, " = ?1");
+		rc = sqlite3_prepare_v2(c->db, sql.ptr, (int)sql.len, &cnt,
+					NULL);
+		if (rc != SQLITE_OK) {
+			ret = db_error(c, rc, "read the schema");
+			break;
+		}
+		sqlite3_bind_text(cnt, 1, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(cnt);
+		nr = rc == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
+		if (rc != SQLITE_ROW)
+			ret = db_error(c, rc, "count the rows using the type");
+		else if (nr)
+			ret = err_set(ERR_CONFLICT,
+				      "content type '%s' (%s) is still used by "
+				      "%lld row%s of %s in '%s'; not deleted",
+				      id, name, nr, nr == 1 ? "" : "s", table,
+				      capture_path(c));
+		sqlite3_finalize(cnt);
+		cnt = NULL;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_error(c, rc, "read the schema");
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return ret;
+}
+
+int capture_delete(struct capture *c, const char *type_id,
+		   const char *expect_hash)
+{
+	struct catalyst_row row = {0};
+	struct buf why = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	json_t *form = NULL;
+	char hash[CANON_HASH_LEN + 1];
+	int rc, ret;
+
+	if ((ret = capture_begin(c, 1)) < 0)
+		return ret;
+	if ((ret = catalyst_db_get_type(c->cdb, type_id, &row)) < 0)
+		goto out;
+	if (expect_hash) {
+		if (catalyst_form_from_row(&form, NULL, &row, NULL) < 0 ||
+		    canon_content_hash(hash, form) < 0) {
+			buf_adds(&why, err_msg());
+			ret = err_set(ERR_CONFLICT,
+				      "content type '%s' changed in '%s' "
+				      "meanwhile (%s); not deleted",
+				      type_id, capture_path(c), why.ptr);
+			goto out;
+		}
+		if (strcmp(hash, expect_hash)) {
+			ret = err_set(ERR_CONFLICT,
+				      "content type '%s' (%s) changed in '%s' "
+				      "meanwhile; not deleted",
+				      type_id, row.name ? row.name : "?",
+				      capture_path(c));
+			goto out;
+		}
+	}
+	if ((ret = check_unreferenced(c, type_id, row.name ? row.name : "?")) <
+	    0)
+		goto out;
+	rc = sqlite3_prepare_v2(c->db,
+				"DELETE FROM \"ContentType\" WHERE \"id\" = ?1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_error(c, rc, "delete the content type");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, type_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		ret = db_error(c, rc, "delete the content type");
+		goto out;
+	}
+	if ((ret = capture_commit(c)) < 0)
+		goto out;
+	log_debug("source", "deleted content type '%s' from '%s'", type_id,
+		  capture_path(c));
+out:
+	if (ret < 0)
+		capture_rollback(c);
+	sqlite3_finalize(st);
+	catalyst_row_release(&row);
+	json_decref(form);
+	buf_release(&why);
+	return ret;
+}

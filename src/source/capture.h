@@ -175,6 +175,66 @@ int capture_prepare(struct capture *c, const json_t *form, json_t **stored_out,
 int capture_write(struct capture *c, const json_t *form,
 		  const char *expect_hash) __attribute__((warn_unused_result));
 
+/*
+ * Inserts a new ContentType row holding form, a Catalyst form (its id, if
+ * any, is ignored: a new id is made), for website_id, in one Catalyst
+ * transaction (BEGIN IMMEDIATE, busy timeout as capture_write). The row
+ * looks like the rows already there:
+ *
+ * - the id is a UUID v4 when most ids of the table look like UUIDs, else a
+ *   Prisma cuid ("c" + 24 lowercase base36 characters; also when the table
+ *   is empty);
+ * - the fields JSON is Catalyst's object ({name, pluralName, icon,
+ *   description, fields: [...], relationships: [...], extra members}) or a
+ *   plain array of fields, whichever most of the website's rows use (of
+ *   the whole table's when the website has none; the object on a tie or
+ *   when there are no rows), wrapped in a JSON string when most are. A
+ *   form a plain array cannot hold (relationships, extra members, icon or
+ *   description without a settings column) is written as the object, the
+ *   shape Catalyst's own service writes. Fields are written in "order"
+ *   when every field has a numeric one, else as they come;
+ * - createdAt and updatedAt are now, each in the format most of those
+ *   rows use (INTEGER milliseconds, digits, 'YYYY-MM-DD HH:MM:SS' or ISO
+ *   text with or without milliseconds and zone; INTEGER ms when none);
+ * - category goes to its column when the table has one, else to
+ *   settings.category (nothing for "component", the reader's default);
+ *   key, pluralName, displayField, icon and description go to their
+ *   columns when the table has them. A key column always gets a value
+ *   (Catalyst's: the name lowercased, runs of white space as '_'), a
+ *   required pluralName column the UI's default (name + "s"), a required
+ *   displayField column the first field's name.
+ *
+ * ERR_INVALID when form cannot be held faithfully (no name, a member with
+ * no place, or it would read back as other content than form plus what
+ * the row adds by design: the generated columns and the members routed
+ * into settings; a field without required or order reads back with the
+ * reader's defaults, false and its position, which is no difference).
+ * ERR_NOTFOUND when the database has a Website table
+ * without website_id. ERR_CONFLICT when the website already has a type of
+ * that name (exact match) or, with a key column, of that key. Nothing is
+ * written on error. *stored_out (may be NULL) gets the Catalyst form of
+ * the new row as read back (with its id; a new reference), *id_out (may
+ * be NULL) the new id (malloc'd). The change-capture triggers, when
+ * installed, log the INSERT like any other.
+ */
+int capture_create(struct capture *c, const char *website_id,
+		   const json_t *form, json_t **stored_out, char **id_out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Deletes the ContentType row type_id, in one Catalyst transaction, when it
+ * still holds the content expect_hash (a content hash as canon_content_hash
+ * gives of catalyst_form_from_row; NULL: any content). ERR_CONFLICT, and
+ * nothing deleted, when it holds something else (or no longer reads as a
+ * Catalyst form), or when rows of another table still refer to it by a
+ * foreign key (Catalyst's ContentItem rows: deleting the type would orphan
+ * them, or with Catalyst's ON DELETE CASCADE delete them, and content is
+ * not ours to remove). ERR_NOTFOUND when there is no such row. The
+ * change-capture triggers, when installed, log the DELETE.
+ */
+int capture_delete(struct capture *c, const char *type_id,
+		   const char *expect_hash) __attribute__((warn_unused_result));
+
 /* Serializes v as JavaScript's JSON.stringify does (insertion order, no
  * spaces, ECMAScript numbers), as Catalyst itself writes its JSON. */
 struct buf;

@@ -4,6 +4,7 @@
  * row's own shape.
  */
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/jx.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 
 static const char *const fixture938[] = {"catalyst-938657b-fixture.sql", NULL};
@@ -533,6 +535,702 @@ static void test_identity(void)
 	free(path);
 }
 
+/* --- creating and deleting rows --------------------------------------- */
+
+/* Websites of the 938657b fixture: the app's object rows, seed arrays. */
+#define SITE_UI "cmedxk9n20000v8q4website01"
+#define SITE_SEED "cmeg001v8q48mfvlko9frxe53"
+
+static char *sql_value(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *sql_value(const char *path, const char *fmt, ...)
+{
+	struct buf sql = BUF_INIT;
+	va_list ap;
+	char *v;
+
+	va_start(ap, fmt);
+	buf_vaddf(&sql, fmt, ap);
+	va_end(ap);
+	v = other_value(path, sql.ptr);
+	buf_release(&sql);
+	return v;
+}
+
+static int looks_cuid(const char *s)
+{
+	if (!s || strlen(s) != 25 || s[0] != 'c')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z')))
+			return 0;
+	return 1;
+}
+
+static int looks_uuid4(const char *s)
+{
+	if (!s || strlen(s) != 36 || s[14] != '4' || !strchr("89ab", s[19]))
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* A type as pull --adopt would bring it: a complete Catalyst form. */
+static json_t *event_form(const char *name)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s, s:s, s:b, s:i}, "
+			 "s:{s:s, s:s, s:b, s:i, s:{s:s}}}, s:{}}",
+			 "name", name, "pluralName", "Events", "icon", "🎫",
+			 "description", "A dated happening", "category",
+			 "component", "fields", "title", "type", "text",
+			 "label", "Title", "required", 1, "order", 0,
+			 "startsAt", "type", "date", "label", "Starts",
+			 "required", 0, "order", 1, "validation", "format",
+			 "yyyy-MM-dd", "relationships");
+}
+
+/* The row count of the table, as text. */
+static char *count_rows(const char *path)
+{
+	return other_value(path, "SELECT count(*) FROM \"ContentType\"");
+}
+
+/*
+ * Creates form in site through capture_create and checks what it gives
+ * back: the new id, the stored form (content as expect, else as form; the
+ * new id and site), and that the row itself reads back as stored. Returns
+ * the new id (the caller frees it), or NULL.
+ */
+static char *create_checked(struct capture *c, const char *site,
+			    const json_t *form, const json_t *expect,
+			    const char *what)
+{
+	json_t *stored = NULL, *back;
+	char *id = NULL;
+	int ret = capture_create(c, site, form, &stored, &id);
+
+	is_int(ret, 0, "%s: created", what);
+	if (ret < 0) {
+		diag("%s", err_msg());
+		err_clear();
+		return NULL;
+	}
+	ok(same_content(stored, expect ? expect : form),
+	   "%s: reads back as the form", what);
+	ok(id && !strcmp(jx_str(stored, "id"), id) &&
+		   !strcmp(jx_str(stored, "websiteId"), site),
+	   "%s: with its new id and website", what);
+	back = form_of(c, id);
+	ok(same_content(back, stored), "%s: the row holds it", what);
+	json_decref(back);
+	json_decref(stored);
+	return id;
+}
+
+struct last_change {
+	char op;
+	char *type_id;
+	json_t *form;
+};
+
+static int keep_last_change(const struct capture_change *ch, void *payload)
+{
+	struct last_change *l = payload;
+
+	l->op = "IUD"[ch->op];
+	free(l->type_id);
+	l->type_id = xstrdup(ch->row.id ? ch->row.id : "");
+	json_decref(l->form);
+	l->form = NULL;
+	if (catalyst_form_from_row(&l->form, NULL, &ch->row, NULL) < 0)
+		err_clear();
+	return 0;
+}
+
+static void last_change_release(struct last_change *l)
+{
+	free(l->type_id);
+	json_decref(l->form);
+	memset(l, 0, sizeof(*l));
+}
+
+static void test_create_object(void)
+{
+	char *path = test_build_db(fixture938, NULL), *id, *v, *n0, *n1;
+	struct capture *c = NULL;
+	struct last_change last = {0};
+	long long before = time_now_ms(), after, at, mark = 0;
+	json_t *form;
+
+	ok(!capture_open(&c, path) && !capture_install(c, NULL),
+	   "open and install");
+	ok(!capture_last_change(c, &mark), "the changelog so far");
+	form = event_form("Event");
+	json_object_set_new(json_object_get(form, "fields"), "venue",
+			    json_pack("{s:s, s:s, s:b, s:i}", "type",
+				      "reference", "label", "Venue", "required",
+				      0, "order", 2));
+	json_object_set_new(json_object_get(form, "relationships"), "venue",
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id",
+				      "rel_venue", "name", "venue", "type",
+				      "manyToOne", "targetContentTypeId",
+				      ARTICLE_UI, "fieldName", "venue",
+				      "isRequired", 0));
+	id = create_checked(c, SITE_UI, form, NULL, "object rows");
+	after = time_now_ms();
+	ok(looks_cuid(id), "a cuid like the other ids (%s)", id ? id : "");
+	v = sql_value(path,
+		      "SELECT \"fields\" FROM \"ContentType\" WHERE \"id\" = "
+		      "'%s'",
+		      id ? id : "");
+	ok(v && !strncmp(v,
+			 "{\"name\":\"Event\",\"pluralName\":\"Events\","
+			 "\"icon\":\"🎫\",\"description\":\"A dated "
+			 "happening\",\"fields\":[{\"name\":\"title\"",
+			 strlen("{\"name\":\"Event\",\"pluralName\":"
+				"\"Events\",\"icon\":\"🎫\",\"description\":"
+				"\"A dated happening\",\"fields\":[{\"name\":"
+				"\"title\"")),
+	   "fields as Catalyst's service writes its object");
+	ok(v && strstr(v, "\"relationships\":[{\"id\":\"rel_venue\""),
+	   "relationships as an array");
+	free(v);
+	v = sql_value(path,
+		      "SELECT typeof(\"createdAt\") || '/' || "
+		      "typeof(\"updatedAt\") || '/' || (\"createdAt\" = "
+		      "\"updatedAt\") || '/' || coalesce(\"settings\", 'NULL') "
+		      "FROM \"ContentType\" WHERE \"id\" = '%s'",
+		      id ? id : "");
+	is_str(v, "integer/integer/1/NULL",
+	       "INTEGER ms like the other rows, no settings invented");
+	free(v);
+	v = sql_value(path,
+		      "SELECT \"createdAt\" FROM \"ContentType\" WHERE \"id\" "
+		      "= '%s'",
+		      id ? id : "");
+	at = v ? strtoll(v, NULL, 10) : 0;
+	ok(at >= before && at <= after, "created now");
+	free(v);
+
+	/* The triggers logged it, as a row history can read. */
+	ok(!capture_each_change(c, mark, keep_last_change, &last) &&
+		   last.op == 'I' && last.type_id && id &&
+		   !strcmp(last.type_id, id),
+	   "the changelog has the INSERT");
+	{
+		json_t *now = form_of(c, id ? id : "");
+
+		ok(same_content(last.form, now),
+		   "its snapshot has the content written");
+		json_decref(now);
+	}
+	last_change_release(&last);
+
+	/* Names are taken per website. */
+	n0 = count_rows(path);
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_CONFLICT,
+	       "the same name again is a conflict");
+	ok(strstr(err_msg(), "already has a content type named 'Event'"),
+	   "which says so (%s)", err_msg());
+	err_clear();
+	json_object_set_new(form, "name", json_string("Article"));
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_CONFLICT,
+	       "so is the name of a type of Catalyst's own");
+	err_clear();
+	n1 = count_rows(path);
+	is_str(n1, n0, "and nothing was inserted");
+	free(n1);
+	ok(!capture_each_change(c, mark, keep_last_change, &last) &&
+		   last.op == 'I' && id && !strcmp(last.type_id, id),
+	   "nor logged");
+	last_change_release(&last);
+
+	/* What cannot be held. */
+	json_object_del(form, "name");
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_INVALID,
+	       "a form without a name is refused");
+	err_clear();
+	json_object_set_new(form, "name", json_string("Keyed"));
+	json_object_set_new(form, "key", json_string("keyed"));
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_INVALID,
+	       "a key without a key column is refused");
+	ok(strstr(err_msg(), "'key'"), "naming it (%s)", err_msg());
+	err_clear();
+	json_object_del(form, "key");
+	json_object_set_new(form, "displayField", json_string("title"));
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_INVALID,
+	       "so is a displayField");
+	err_clear();
+	json_object_del(form, "displayField");
+	json_object_set_new(json_object_get(form, "fields"), "bad",
+			    json_string("text"));
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_INVALID,
+	       "a field that is not an object is refused");
+	err_clear();
+	json_object_del(json_object_get(form, "fields"), "bad");
+	json_object_set_new(json_object_get(form, "fields"), "loose",
+			    json_pack("{s:s, s:b, s:i, s:i}", "type", "text",
+				      "required", 0, "order", 3, "maxLength",
+				      5));
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_INVALID,
+	       "a form that would read back otherwise is refused");
+	ok(strstr(err_msg(), "read back differently (its fields)"),
+	   "saying where (%s)", err_msg());
+	err_clear();
+	json_object_del(json_object_get(form, "fields"), "loose");
+	json_object_set_new(form, "websiteId", json_string(SITE_SEED));
+	is_int(capture_create(c, SITE_UI, form, NULL, NULL), ERR_INVALID,
+	       "a form of another website is refused");
+	err_clear();
+	json_object_del(form, "websiteId");
+	is_int(capture_create(c, "no_such_site", form, NULL, NULL),
+	       ERR_NOTFOUND, "an unknown website is not found");
+	err_clear();
+	n1 = count_rows(path);
+	is_str(n1, n0, "none of them inserted anything");
+	free(n1);
+	free(n0);
+
+	/* A form the reader completes (no required, no order) is fine. */
+	json_decref(form);
+	form = json_pack("{s:s, s:{s:{s:s}, s:{s:s}}}", "name", "Sparse",
+			 "fields", "a", "type", "text", "b", "type", "boolean");
+	{
+		json_t *expect = json_pack(
+			"{s:s, s:s, s:{s:{s:s, s:b, s:i}, s:{s:s, s:b, s:i}}, "
+			"s:{}}",
+			"name", "Sparse", "category", "component", "fields",
+			"a", "type", "text", "required", 0, "order", 0, "b",
+			"type", "boolean", "required", 0, "order", 1,
+			"relationships");
+		char *sid = create_checked(c, SITE_UI, form, expect,
+					   "a sparse form");
+
+		free(sid);
+		json_decref(expect);
+	}
+
+	json_decref(form);
+	free(id);
+	capture_close(c);
+	unlink(path);
+	free(path);
+}
+
+static void test_create_array(void)
+{
+	char *path = test_build_db(fixture938, NULL), *id, *v;
+	struct capture *c = NULL;
+	json_t *form, *expect;
+
+	ok(!capture_open(&c, path), "open");
+
+	/* A form as one of these rows normalizes: members in settings. */
+	form = event_form("Event");
+	json_object_set_new(form, "category", json_string("page"));
+	json_object_set_new(form, "settings",
+			    json_pack("{s:s, s:s, s:s, s:s, s:s}",
+				      "displayName", "Events", "icon", "🎫",
+				      "pluralName", "Events", "description",
+				      "A dated happening", "category", "page"));
+	id = create_checked(c, SITE_SEED, form, NULL, "array rows");
+	v = sql_value(path,
+		      "SELECT \"fields\" FROM \"ContentType\" WHERE \"id\" = "
+		      "'%s'",
+		      id ? id : "");
+	ok(v && !strncmp(v, "[{\"name\":\"title\",\"type\":\"text\"", 30),
+	   "fields as a plain array like the other rows (%.40s)",
+	   v ? v : "NULL");
+	free(v);
+	v = sql_value(path,
+		      "SELECT \"settings\" FROM \"ContentType\" WHERE \"id\" = "
+		      "'%s'",
+		      id ? id : "");
+	ok(v && strstr(v, "\"displayName\":\"Events\"") &&
+		   strstr(v, "\"category\":\"page\""),
+	   "settings kept, category in settings.category (%s)", v ? v : "NULL");
+	free(v);
+	v = sql_value(path,
+		      "SELECT typeof(\"createdAt\") FROM \"ContentType\" "
+		      "WHERE \"id\" = '%s'",
+		      id ? id : "");
+	is_str(v, "integer", "INTEGER ms");
+	free(v);
+	free(id);
+	json_decref(form);
+
+	/* Members a plain array has no room for go to settings. */
+	form = event_form("Venue");
+	expect = json_deep_copy(form);
+	json_object_set_new(expect, "settings",
+			    json_pack("{s:s, s:s, s:s}", "pluralName", "Events",
+				      "icon", "🎫", "description",
+				      "A dated happening"));
+	id = create_checked(c, SITE_SEED, form, expect,
+			    "pluralName, icon, description");
+	v = sql_value(path,
+		      "SELECT substr(\"fields\", 1, 1) || \"settings\" FROM "
+		      "\"ContentType\" WHERE \"id\" = '%s'",
+		      id ? id : "");
+	is_str(v,
+	       "[{\"pluralName\":\"Events\",\"icon\":\"🎫\",\"description\":"
+	       "\"A dated happening\"}",
+	       "into settings, as the seeds keep them");
+	free(v);
+	free(id);
+	json_decref(expect);
+	json_decref(form);
+
+	/* Relationships need Catalyst's object. */
+	form = event_form("Talk");
+	json_object_set_new(json_object_get(form, "relationships"), "speaker",
+			    json_pack("{s:s, s:s, s:s}", "name", "speaker",
+				      "type", "manyToOne",
+				      "targetContentTypeId",
+				      "cmeg005v8q4qnhnk8rr0ng7o3"));
+	id = create_checked(c, SITE_SEED, form, NULL, "relationships");
+	v = sql_value(path,
+		      "SELECT substr(\"fields\", 1, 15) || '/' || "
+		      "coalesce(\"settings\", 'NULL') FROM \"ContentType\" "
+		      "WHERE \"id\" = '%s'",
+		      id ? id : "");
+	is_str(v, "{\"name\":\"Talk\",/NULL",
+	       "are written as the app's object instead");
+	free(v);
+	free(id);
+	json_decref(form);
+
+	capture_close(c);
+	unlink(path);
+	free(path);
+}
+
+/* A table with neither a settings nor a category column. */
+static void test_create_bare(void)
+{
+	char *path = test_build_db(fixture938,
+				   "ALTER TABLE \"ContentType\" DROP COLUMN "
+				   "\"settings\""),
+	     *id, *v;
+	struct capture *c = NULL;
+	json_t *form;
+
+	ok(!capture_open(&c, path), "open a table without settings");
+	form = event_form("Event");
+	json_object_set_new(form, "category", json_string("page"));
+	is_int(capture_create(c, SITE_SEED, form, NULL, NULL), ERR_INVALID,
+	       "a page has no place");
+	ok(strstr(err_msg(), "no category or settings column"),
+	   "saying so (%s)", err_msg());
+	err_clear();
+	json_object_set_new(form, "category", json_string("component"));
+	id = create_checked(c, SITE_SEED, form, NULL,
+			    "a component, with an icon");
+	v = sql_value(path,
+		      "SELECT substr(\"fields\", 1, 15) FROM \"ContentType\" "
+		      "WHERE \"id\" = '%s'",
+		      id ? id : "");
+	is_str(v, "{\"name\":\"Event\"",
+	       "the icon needs the object here, among plain arrays");
+	free(v);
+	free(id);
+	json_decref(form);
+	capture_close(c);
+	unlink(path);
+	free(path);
+}
+
+static void test_create_later(void)
+{
+	char *path = test_build_db(fixture_later, NULL), *id, *v;
+	struct capture *c = NULL;
+	json_t *form, *expect;
+
+	ok(!capture_open(&c, path) && !capture_install(c, NULL),
+	   "open a later-schema database");
+	form = json_pack("{s:s, s:s, s:{s:{s:s, s:b, s:i}}, s:{}}", "name",
+			 "Promo  Banner", "category", "component", "fields",
+			 "headline", "type", "text", "required", 1, "order", 0,
+			 "relationships");
+	expect = json_deep_copy(form);
+	json_object_set_new(expect, "key", json_string("promo_banner"));
+	json_object_set_new(expect, "pluralName",
+			    json_string("Promo  Banners"));
+	id = create_checked(c, "site_later", form, expect,
+			    "key and pluralName columns");
+	v = sql_value(path,
+		      "SELECT \"key\" || '/' || \"pluralName\" || '/' || "
+		      "\"category\" || '/' || coalesce(\"displayField\", "
+		      "'NULL') || '/' || \"fields\" FROM \"ContentType\" WHERE "
+		      "\"id\" = '%s'",
+		      id ? id : "");
+	is_str(v,
+	       "promo_banner/Promo  Banners/component/NULL/"
+	       "[{\"name\":\"headline\",\"type\":\"text\",\"required\":true,"
+	       "\"order\":0}]",
+	       "Catalyst's key, the UI's plural, category in its column, a "
+	       "plain array as most rows here");
+	free(v);
+	ok(looks_cuid(id), "a cuid, though no id here is one");
+	free(id);
+	json_decref(expect);
+
+	/* A folder, keyed and described: the object holds description. */
+	json_object_set_new(form, "name", json_string("Archive"));
+	json_object_set_new(form, "key", json_string("archive_folder"));
+	json_object_set_new(form, "pluralName", json_string("Archives"));
+	json_object_set_new(form, "category", json_string("folder"));
+	json_object_set_new(form, "description", json_string("Old things"));
+	json_object_set_new(form, "displayField", json_string("headline"));
+	id = create_checked(c, "site_later", form, NULL, "a described folder");
+	v = sql_value(path,
+		      "SELECT \"key\" || '/' || \"pluralName\" || '/' || "
+		      "\"category\" || '/' || \"displayField\" || '/' || "
+		      "substr(\"fields\", 1, 55) FROM \"ContentType\" WHERE "
+		      "\"id\" = '%s'",
+		      id ? id : "");
+	is_str(v,
+	       "archive_folder/Archives/folder/headline/"
+	       "{\"name\":\"Archive\",\"pluralName\":\"Archives\","
+	       "\"description\"",
+	       "columns, and Catalyst's object where an array has no room");
+	free(v);
+	free(id);
+
+	/* Taken keys and names; settings with no column. */
+	json_object_set_new(form, "name", json_string("Another"));
+	json_object_set_new(form, "key", json_string("landing_page"));
+	is_int(capture_create(c, "site_later", form, NULL, NULL), ERR_CONFLICT,
+	       "a key the website has is a conflict");
+	ok(strstr(err_msg(), "with key 'landing_page'"), "saying so (%s)",
+	   err_msg());
+	err_clear();
+	json_object_set_new(form, "key", json_string("another"));
+	json_object_set_new(form, "name", json_string("Landing Page"));
+	is_int(capture_create(c, "site_later", form, NULL, NULL), ERR_CONFLICT,
+	       "so is a name");
+	err_clear();
+	json_object_set_new(form, "name", json_string("Another"));
+	json_object_set_new(form, "settings", json_pack("{s:b}", "x", 1));
+	is_int(capture_create(c, "site_later", form, NULL, NULL), ERR_INVALID,
+	       "settings without a settings column are refused");
+	err_clear();
+	v = count_rows(path);
+	is_str(v, "5", "three rows of its own and the two created");
+	free(v);
+	v = other_value(path, "SELECT group_concat(\"op\") FROM "
+			      "\"_catalyst_sync_changelog\"");
+	is_str(v, "INSERT,INSERT", "both logged by the triggers");
+	free(v);
+	json_decref(form);
+	capture_close(c);
+	unlink(path);
+	free(path);
+}
+
+/* Creates a type in site of a database built with extra and returns
+ * "typeof(createdAt)|createdAt|id" of the new row. */
+static char *create_styled(const char *extra, const char *site)
+{
+	char *path = test_build_db(fixture938, extra), *id = NULL, *v = NULL;
+	struct capture *c = NULL;
+	json_t *form = event_form("Styled");
+
+	if (capture_open(&c, path) < 0 ||
+	    capture_create(c, site, form, NULL, &id) < 0) {
+		diag("%s", err_msg());
+		err_clear();
+	} else {
+		v = sql_value(path,
+			      "SELECT typeof(\"createdAt\") || '|' || "
+			      "\"createdAt\" || '|' || typeof(\"updatedAt\") "
+			      "|| '|' || \"updatedAt\" || '|' || \"id\" || "
+			      "'|' || substr(\"fields\", 1, 1) FROM "
+			      "\"ContentType\" WHERE \"id\" = '%s'",
+			      id);
+	}
+	capture_close(c);
+	json_decref(form);
+	free(id);
+	unlink(path);
+	free(path);
+	return v;
+}
+
+static void test_create_styles(void)
+{
+	char *v;
+	const char *p;
+
+	v = create_styled("UPDATE \"ContentType\" SET \"createdAt\" = "
+			  "'2025-08-15T01:02:03.004Z', \"updatedAt\" = "
+			  "'2025-08-16T01:02:03.004Z' WHERE \"websiteId\" = "
+			  "'" SITE_UI "'",
+			  SITE_UI);
+	ok(v && !strncmp(v, "text|", 5) && v[15] == 'T' && v[29] == '|' &&
+		   v[28] == 'Z' && !strncmp(v + 30, "text|", 5),
+	   "ISO text with milliseconds and Z, like the website's rows (%s)",
+	   v ? v : "NULL");
+	free(v);
+	v = create_styled("UPDATE \"ContentType\" SET \"createdAt\" = "
+			  "'2025-08-15T01:02:03.004Z', \"updatedAt\" = "
+			  "'2025-08-16T01:02:03.004Z' WHERE \"websiteId\" = "
+			  "'" SITE_UI "'",
+			  SITE_SEED);
+	ok(v && !strncmp(v, "integer|", 8),
+	   "another website's rows do not count (%s)", v ? v : "NULL");
+	free(v);
+	v = create_styled("UPDATE \"ContentType\" SET \"createdAt\" = "
+			  "'2025-08-15 01:02:03', \"updatedAt\" = "
+			  "'2025-08-15 01:02:03'",
+			  SITE_UI);
+	ok(v && !strncmp(v, "text|", 5) && v[15] == ' ' && v[24] == '|',
+	   "'YYYY-MM-DD HH:MM:SS' text (%s)", v ? v : "NULL");
+	free(v);
+	v = create_styled("UPDATE \"ContentType\" SET \"createdAt\" = "
+			  "'2025-08-15 01:02:03', \"updatedAt\" = "
+			  "'2025-08-15T01:02:03+02:00'",
+			  SITE_UI);
+	ok(v && !strncmp(v, "text|", 5) && v[15] == ' ' && v[24] == '|' &&
+		   !strncmp(v + 25, "text|", 5) && v[40] == 'T' &&
+		   !strncmp(v + 49, "+00:00|", 7),
+	   "each column in its own format: SQL text, ISO with offset (%s)",
+	   v ? v : "NULL");
+	free(v);
+	v = create_styled(
+		"UPDATE \"ContentType\" SET \"id\" = lower(hex(randomblob(4)))"
+		" || '-' || lower(hex(randomblob(2))) || '-4' || "
+		"substr(lower(hex(randomblob(2))), 2) || '-a' || "
+		"substr(lower(hex(randomblob(2))), 2) || '-' || "
+		"lower(hex(randomblob(6)))",
+		SITE_UI);
+	p = v ? strrchr(v, '|') : NULL;
+	{
+		char id[37] = "";
+
+		if (p && p - v > 37) {
+			memcpy(id, p - 36, 36);
+			id[36] = '\0';
+		}
+		ok(looks_uuid4(id) && p[-37] == '|',
+		   "a UUID v4 among UUIDs (%s)", v ? v : "NULL");
+	}
+	free(v);
+	v = create_styled("DELETE FROM \"ContentType\"", SITE_UI);
+	p = v ? strrchr(v, '|') : NULL;
+	ok(v && !strncmp(v, "integer|", 8) && p && p[1] == '{' && p - v > 25 &&
+		   p[-26] == '|',
+	   "an empty table: INTEGER ms, the app's object (%s)", v ? v : "NULL");
+	if (p) {
+		char id[26];
+
+		memcpy(id, p - 25, 25);
+		id[25] = '\0';
+		ok(looks_cuid(id), "and a cuid (%s)", id);
+	} else {
+		ok(0, "and a cuid");
+	}
+	free(v);
+}
+
+static void test_delete(void)
+{
+	char *path = test_build_db(fixture938, NULL), *v, *id = NULL;
+	struct capture *c = NULL;
+	struct last_change last = {0};
+	char h[CANON_HASH_LEN + 1], stale[CANON_HASH_LEN + 1];
+	long long mark = 0;
+	json_t *form, *stored = NULL;
+
+	ok(!capture_open(&c, path) && !capture_install(c, NULL),
+	   "open and install");
+	form = form_of(c, ARTICLE_UI);
+	ok(form && !canon_content_hash(stale, form), "the base hash");
+	json_decref(form);
+	ok(!other_exec(path, "UPDATE \"ContentType\" SET \"name\" = 'Story' "
+			     "WHERE \"id\" = '" ARTICLE_UI "'"),
+	   "another process renames it meanwhile");
+	is_int(capture_delete(c, ARTICLE_UI, stale), ERR_CONFLICT,
+	       "a stale hash is a conflict");
+	ok(strstr(err_msg(), "changed") != NULL, "saying so (%s)", err_msg());
+	err_clear();
+	v = other_value(path, "SELECT \"name\" FROM \"ContentType\" WHERE "
+			      "\"id\" = '" ARTICLE_UI "'");
+	is_str(v, "Story", "and the row is still there");
+	free(v);
+
+	ok(!capture_last_change(c, &mark), "the changelog so far");
+	form = form_of(c, ARTICLE_UI);
+	ok(form && !canon_content_hash(h, form), "the current hash");
+	json_decref(form);
+	is_int(capture_delete(c, ARTICLE_UI, h), 0,
+	       "deleted with the right hash");
+	v = other_value(path, "SELECT count(*) FROM \"ContentType\" WHERE "
+			      "\"id\" = '" ARTICLE_UI "'");
+	is_str(v, "0", "the row is gone");
+	free(v);
+	ok(!capture_each_change(c, mark, keep_last_change, &last) &&
+		   last.op == 'D' && last.type_id &&
+		   !strcmp(last.type_id, ARTICLE_UI) && last.form &&
+		   !strcmp(jx_str(last.form, "name"), "Story"),
+	   "the changelog has the DELETE, with the row as it was");
+	last_change_release(&last);
+	is_int(capture_delete(c, ARTICLE_UI, h), ERR_NOTFOUND,
+	       "deleting it again: not found");
+	err_clear();
+	is_int(capture_delete(c, "no_such_type", NULL), ERR_NOTFOUND,
+	       "an unknown id: not found");
+	err_clear();
+	is_int(capture_delete(c, BLOG_SEED, NULL), 0,
+	       "without a hash, whatever it holds");
+
+	/* Content items are not ours to remove. */
+	ok(!other_exec(path,
+		       "INSERT INTO \"ContentItem\" (\"id\", "
+		       "\"contentTypeId\", \"websiteId\", \"data\", "
+		       "\"updatedAt\") VALUES ('item1', "
+		       "'cmeg00cv8q4tfjgrx9y01obw8', '" SITE_UI "', '{}', 1)"),
+	   "a content item of the AI blog post");
+	is_int(capture_delete(c, "cmeg00cv8q4tfjgrx9y01obw8", NULL),
+	       ERR_CONFLICT, "a type with content items is not deleted");
+	ok(strstr(err_msg(), "1 row of ContentItem"), "saying why (%s)",
+	   err_msg());
+	err_clear();
+	v = other_value(path, "SELECT count(*) FROM \"ContentType\" WHERE "
+			      "\"id\" = 'cmeg00cv8q4tfjgrx9y01obw8'");
+	is_str(v, "1", "it is still there");
+	free(v);
+
+	/* A created type round trip: create, then delete by its hash. */
+	form = event_form("Event");
+	ok(!capture_create(c, SITE_UI, form, &stored, &id) && stored &&
+		   !canon_content_hash(h, stored),
+	   "create one");
+	is_int(capture_delete(c, id ? id : "", h), 0,
+	       "and delete it by the hash it was created with");
+	ok(!capture_each_change(c, mark, keep_last_change, &last) &&
+		   last.op == 'D' && id && !strcmp(last.type_id, id),
+	   "logged too");
+	last_change_release(&last);
+	v = other_value(path, "SELECT group_concat(\"op\") FROM "
+			      "\"_catalyst_sync_changelog\"");
+	is_str(v, "UPDATE,DELETE,DELETE,INSERT,DELETE",
+	       "every change logged, in order");
+	free(v);
+	json_decref(stored);
+	json_decref(form);
+	free(id);
+	capture_close(c);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -542,5 +1240,11 @@ int main(void)
 	test_identity();
 	test_write_shapes();
 	test_write_later();
+	test_create_object();
+	test_create_array();
+	test_create_bare();
+	test_create_later();
+	test_create_styles();
+	test_delete();
 	return done_testing();
 }
