@@ -20,6 +20,7 @@
 static const char plan_synopsis[] =
 	"catalyst-sync plan [--out FILE] [--json] [--detailed-exitcode]\n"
 	"                          [--allow-data-loss] [--recreate]\n"
+	"                          [--strategy merge|local|remote]\n"
 	"                          [--type KEY]... [--exclude KEY]...";
 static const char plan_description[] =
 	"Compares every managed content type on three sides (Catalyst, the\n"
@@ -51,8 +52,8 @@ static int save_plan(const char *path, const json_t *plan)
 		ret = err_set(ERR_GENERIC, "cannot write %s: %s", tmp.ptr,
 			      strerror(errno));
 	if (!ret && rename(tmp.ptr, path) < 0)
-		ret = err_set(ERR_GENERIC, "cannot save the plan as %s: %s", path,
-			      strerror(errno));
+		ret = err_set(ERR_GENERIC, "cannot save the plan as %s: %s",
+			      path, strerror(errno));
 	if (ret)
 		(void)unlink(tmp.ptr);
 	buf_release(&b);
@@ -76,6 +77,10 @@ int cmd_plan(int argc, char **argv, struct ctx *ctx)
 		OPT_FLAG_("recreate", 0, &f.recreate,
 			  "create types deleted in the CMS again (with "
 			  "--allow-data-loss: re-create changed categories)"),
+		OPT_STRING_(
+			"strategy", 0, &f.strategy, "S",
+			"settle conflicts: merge (default), local (Catalyst "
+			"wins), remote (the CMS wins)"),
 		OPT_LIST_("type", 0, &f.only, "KEY",
 			  "plan only these types (key, id or name)"),
 		OPT_LIST_("exclude", 0, &f.exclude, "KEY",
@@ -92,7 +97,8 @@ int cmd_plan(int argc, char **argv, struct ctx *ctx)
 		plan_flags_release(&f);
 		return ret > 0 ? EXIT_OK : ret;
 	}
-	if ((ret = sync_env_open(ctx, &env, 1)) < 0 ||
+	if ((ret = sync_check_strategy(f.strategy)) < 0 ||
+	    (ret = sync_env_open(ctx, &env, 1)) < 0 ||
 	    (ret = sync_env_plan(&env, &f, &plan)) < 0)
 		goto out;
 	if (out_path && (ret = save_plan(out_path, plan)) < 0)

@@ -19,7 +19,7 @@
 static const char record_synopsis[] =
 	"catalyst-sync record TYPE --file DOC.json [--source AI|UI]\n"
 	"                          [--author NAME] [--message TEXT]\n"
-	"                          [--base VERSION] [--json]";
+	"                          [--base VERSION] [--no-merge] [--json]";
 static const char record_description[] =
 	"Records an edit of the content type TYPE: DOC.json holds the whole\n"
 	"type in the Catalyst form that 'export --form catalyst --json'\n"
@@ -27,9 +27,13 @@ static const char record_description[] =
 	"Catalyst database in the row's own shape and becomes a version with\n"
 	"its source, author and message. --base names the version the edit\n"
 	"was made from (default: the head); when the head has moved past it,\n"
-	"the edit becomes a branch, kept in the store until it is merged, and\n"
-	"Catalyst keeps the head. A document equal to the head records\n"
-	"nothing.";
+	"the edit becomes a branch and is merged at once: a three-way merge\n"
+	"from their common version, written to Catalyst as a version with\n"
+	"two parents. Paths both changed differently are conflicts: they go\n"
+	"to the conflict log, the branch stays in the store and Catalyst\n"
+	"keeps the head ('resolve TYPE --branch VERSION' settles it);\n"
+	"--no-merge keeps any such edit as a branch. A document equal to\n"
+	"the head records nothing.";
 
 /* The document: one object, or an array of one, for this type. */
 static int load_doc(json_t **out, const char *path, const struct ctx_type *t)
@@ -87,11 +91,26 @@ static void print_result(const struct history_record_result *r,
 		       r->head);
 		return;
 	}
+	if (r->branch && r->merged[0]) {
+		printf("recorded %.12s as a branch of %s (the head moved to "
+		       "%.12s since %.12s) and merged it: version %.12s, in "
+		       "Catalyst\n",
+		       r->version, t->name ? t->name : t->id, r->head, r->base,
+		       r->merged);
+		return;
+	}
 	if (r->branch) {
 		printf("recorded %.12s as a branch of %s: the head moved to "
 		       "%.12s since %.12s; Catalyst keeps the head until the "
-		       "branches are merged\n",
+		       "branches are merged",
 		       r->version, t->name ? t->name : t->id, r->head, r->base);
+		if (r->conflicts)
+			printf(" (%zu conflicting path%s: 'catalyst-sync "
+			       "resolve %s --branch %.12s --strategy "
+			       "local|remote')",
+			       r->conflicts, r->conflicts == 1 ? "" : "s",
+			       t->key ? t->key : t->id, r->version);
+		printf("\n");
 		return;
 	}
 	printf("recorded %.12s (%s%s%s)", r->version, e->source,
@@ -105,7 +124,7 @@ int cmd_record(int argc, char **argv, struct ctx *ctx)
 {
 	const char *file = NULL, *source = "UI", *author = NULL,
 		   *message = NULL, *base = NULL;
-	int json = 0;
+	int json = 0, no_merge = 0;
 	const struct opt_spec opts[] = {
 		OPT_STRING_("file", 0, &file, "DOC.json",
 			    "the edited content type (Catalyst form)"),
@@ -116,6 +135,8 @@ int cmd_record(int argc, char **argv, struct ctx *ctx)
 			    "what the edit does"),
 		OPT_STRING_("base", 0, &base, "VERSION",
 			    "the version the edit was made from"),
+		OPT_FLAG_("no-merge", 0, &no_merge,
+			  "keep an edit behind the head as a branch, unmerged"),
 		OPT_FLAG_("json", 0, &json, "print the result as JSON"),
 		OPT_END_()};
 	struct history_record_result res;
@@ -162,17 +183,20 @@ int cmd_record(int argc, char **argv, struct ctx *ctx)
 	ed.author = author;
 	ed.message = message;
 	ed.base = base_id;
+	ed.no_merge = no_merge;
 	if ((ret = history_record(store, cap, &ed, &res)) < 0)
 		goto out;
 	if (json) {
 		json_t *o = json_pack(
 			"{s:i, s:{s:s, s:s?, s:s?}, s:s?, s:s, s:s, s:b, s:b, "
-			"s:b}",
+			"s:b, s:s?, s:I}",
 			"format_version", OUTPUT_FORMAT_VERSION, "type", "id",
 			t.id, "name", t.name, "key", t.key, "version",
 			res.version[0] ? res.version : NULL, "head", res.head,
 			"base", res.base, "unchanged", res.unchanged, "branch",
-			res.branch, "written", res.written);
+			res.branch, "written", res.written, "merged",
+			res.merged[0] ? res.merged : NULL, "conflicts",
+			(json_int_t)res.conflicts);
 
 		output_json(stdout, o);
 		json_decref(o);

@@ -48,14 +48,13 @@ int sync_env_open(struct ctx *ctx, struct sync_env *env, int model)
 	}
 	env->website = json_incref(json_array_get(websites, 0));
 	json_decref(websites);
-	if ((ret = store_target_put(env->store, env->tcfg->name,
-				    env->tcfg->url,
+	if ((ret = store_target_put(env->store, env->tcfg->name, env->tcfg->url,
 				    jx_str(env->website, "id"))) < 0 ||
 	    (ret = store_type_keys(env->store, jx_str(env->website, "id"),
 				   &keys)) < 0)
 		return ret;
-	ret = model_open(&env->model, env->db, jx_str(env->website, "id"),
-			 keys, NULL);
+	ret = model_open(&env->model, env->db, jx_str(env->website, "id"), keys,
+			 NULL);
 	json_decref(keys);
 	if (ret < 0)
 		return ret;
@@ -80,6 +79,9 @@ void plan_flags_release(struct plan_flags *f)
 {
 	opt_list_release(&f->only);
 	opt_list_release(&f->exclude);
+	opt_list_release(&f->adopt);
+	json_decref(f->choices);
+	json_decref(f->desired);
 }
 
 static json_t *list_json(const struct opt_list *l)
@@ -95,27 +97,45 @@ static json_t *list_json(const struct opt_list *l)
 	return a;
 }
 
+int sync_check_strategy(const char *s)
+{
+	if (!s || !strcmp(s, "merge") || !strcmp(s, "local") ||
+	    !strcmp(s, "remote"))
+		return 0;
+	return err_set(ERR_USAGE,
+		       "--strategy must be merge, local or remote, not '%s'",
+		       s);
+}
+
 int sync_env_plan(struct sync_env *env, const struct plan_flags *f,
 		  json_t **out)
 {
 	struct plan_options o = {0};
 	json_t *only = list_json(&f->only), *exclude = list_json(&f->exclude);
+	json_t *adopt = list_json(&f->adopt);
 	int ret;
 
 	o.target_name = env->tcfg->name;
 	o.target_url = env->tcfg->url;
 	o.website_id = jx_str(env->website, "id");
 	o.website_name = jx_str(env->website, "name");
-	o.mode = env->cfg->mode;
+	o.mode = f->mode ? f->mode : env->cfg->mode;
+	o.strategy = f->strategy;
+	o.allow_delete = f->allow_delete;
+	o.adopt = adopt;
+	o.choices = f->choices;
+	o.desired = f->desired;
+	o.keep_base = f->keep_base;
 	o.allow_data_loss = f->allow_data_loss;
 	o.recreate = f->recreate;
-	o.strict = env->cfg->validation && !strcmp(env->cfg->validation,
-						   "strict");
+	o.strict =
+		env->cfg->validation && !strcmp(env->cfg->validation, "strict");
 	o.only = only;
 	o.exclude = exclude;
 	ret = plan_build(env->store, env->target, &env->model, &o, out);
 	json_decref(only);
 	json_decref(exclude);
+	json_decref(adopt);
 	return ret;
 }
 
@@ -138,7 +158,8 @@ char *sync_actor(const char *given)
 	return buf_detach(&b, NULL);
 }
 
-/* ---- the plan for people -------------------------------------------------- */
+/* ---- the plan for people --------------------------------------------------
+ */
 
 static const char *sign(int a)
 {
@@ -157,6 +178,16 @@ static const char *sign(int a)
 		return "=";
 	case PLAN_BLOCKED:
 		return "x";
+	case PLAN_PULL:
+		return "<";
+	case PLAN_MERGE:
+		return "<>";
+	case PLAN_IMPORT:
+		return "<+";
+	case PLAN_REMOVE_LOCAL:
+		return "<-";
+	case PLAN_UNPUSHED:
+		return ">";
 	default:
 		return "!";
 	}
@@ -175,24 +206,25 @@ static void print_value(FILE *out, const json_t *v)
 	buf_release(&b);
 }
 
-static void print_changes(FILE *out, const json_t *t, const char *indent)
+static void print_changes(FILE *out, const json_t *t, const char *member,
+			  const char *indent)
 {
 	const json_t *c, *loss = json_object_get(t, "data_loss"), *l;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(t, "changes"), i, c)
+	json_array_foreach(json_object_get(t, member), i, c)
 	{
 		const char *op = jx_str(c, "op");
 		const char *path = jx_str(c, "path");
 		const char *why = NULL;
 
-		json_array_foreach(loss, j, l)
-			if (path && jx_str(l, "path") &&
-			    !strncmp(path, jx_str(l, "path"),
-				     strlen(jx_str(l, "path"))))
-				why = jx_str(l, "reason");
+		json_array_foreach(loss, j,
+				   l) if (path && jx_str(l, "path") &&
+					  !strncmp(path, jx_str(l, "path"),
+						   strlen(jx_str(l, "path"))))
+			why = jx_str(l, "reason");
 		fprintf(out, "%s%s %s", indent,
-			!strcmp(op, "add")      ? "+"
+			!strcmp(op, "add")	? "+"
 			: !strcmp(op, "remove") ? "-"
 						: "~",
 			path);
@@ -232,7 +264,11 @@ static void print_type(FILE *out, const json_t *t, int detail)
 	if (jx_str(t, "reason"))
 		fprintf(out, "                %s\n", jx_str(t, "reason"));
 	if (detail)
-		print_changes(out, t, "                  ");
+		print_changes(out, t, "changes", "                  ");
+	if (detail && json_array_size(json_object_get(t, "catalyst_changes"))) {
+		fprintf(out, "                Catalyst takes:\n");
+		print_changes(out, t, "catalyst_changes", "                  ");
+	}
 }
 
 void plan_print(FILE *out, const json_t *plan)
@@ -240,10 +276,11 @@ void plan_print(FILE *out, const json_t *plan)
 	const json_t *target = json_object_get(plan, "target");
 	const json_t *types = json_object_get(plan, "types"), *t;
 	const json_t *summary = json_object_get(plan, "summary");
-	size_t i, writes = 0, alone = 0;
-	static const int order[] = {PLAN_CREATE,   PLAN_UPDATE, PLAN_RECREATE,
-				    PLAN_DELETE,   PLAN_ADOPT,	PLAN_CONVERGED,
-				    PLAN_FORGET};
+	size_t i, writes = 0, alone = 0, unpushed = 0;
+	static const int order[] = {
+		PLAN_CREATE, PLAN_UPDATE,    PLAN_RECREATE, PLAN_DELETE,
+		PLAN_MERGE,  PLAN_PULL,	     PLAN_IMPORT,   PLAN_REMOVE_LOCAL,
+		PLAN_ADOPT,  PLAN_CONVERGED, PLAN_FORGET};
 	static const int attention[] = {PLAN_CONFLICT, PLAN_DRIFT,
 					PLAN_REMOTE_DELETED, PLAN_BLOCKED};
 	size_t k;
@@ -256,25 +293,38 @@ void plan_print(FILE *out, const json_t *plan)
 			? jx_str(json_object_get(plan, "website"), "name")
 			: jx_str(json_object_get(plan, "website"), "id"));
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		json_array_foreach(types, i, t)
-			if (plan_action_parse(jx_str(t, "action")) ==
-			    order[k]) {
-				print_type(out, t,
-					   order[k] == PLAN_UPDATE ||
-						   order[k] == PLAN_RECREATE);
-				writes++;
-			}
+		json_array_foreach(types, i, t) if (plan_action_parse(jx_str(
+							    t, "action")) ==
+						    order[k])
+		{
+			print_type(out, t,
+				   order[k] == PLAN_UPDATE ||
+					   order[k] == PLAN_RECREATE ||
+					   order[k] == PLAN_MERGE ||
+					   order[k] == PLAN_PULL);
+			writes++;
+		}
 	if (!writes)
 		fprintf(out, "  No changes to make.\n");
+	json_array_foreach(types, i,
+			   t) if (plan_action_parse(jx_str(t, "action")) ==
+				  PLAN_UNPUSHED)
+	{
+		if (!unpushed++)
+			fprintf(out, "\nNot pushed (pull writes Catalyst "
+				     "only):\n");
+		print_type(out, t, 0);
+	}
 	for (k = 0; k < sizeof(attention) / sizeof(attention[0]); k++)
-		json_array_foreach(types, i, t)
-			if (plan_action_parse(jx_str(t, "action")) ==
-			    attention[k]) {
-				if (!alone++)
-					fprintf(out, "\nLeft alone (needs "
-						     "attention):\n");
-				print_type(out, t, 1);
-			}
+		json_array_foreach(types, i, t) if (plan_action_parse(jx_str(
+							    t, "action")) ==
+						    attention[k])
+		{
+			if (!alone++)
+				fprintf(out, "\nLeft alone (needs "
+					     "attention):\n");
+			print_type(out, t, 1);
+		}
 	fprintf(out,
 		"\nPlan: %lld to create, %lld to update, %lld to delete, "
 		"%lld to record",
@@ -286,6 +336,13 @@ void plan_print(FILE *out, const json_t *plan)
 		(long long)(plan_count(plan, PLAN_ADOPT) +
 			    plan_count(plan, PLAN_CONVERGED) +
 			    plan_count(plan, PLAN_FORGET)));
+	if (plan_count(plan, PLAN_PULL) + plan_count(plan, PLAN_MERGE) +
+	    plan_count(plan, PLAN_IMPORT) + plan_count(plan, PLAN_REMOVE_LOCAL))
+		fprintf(out, "; %lld to write into Catalyst",
+			(long long)(plan_count(plan, PLAN_PULL) +
+				    plan_count(plan, PLAN_MERGE) +
+				    plan_count(plan, PLAN_IMPORT) +
+				    plan_count(plan, PLAN_REMOVE_LOCAL)));
 	if (alone)
 		fprintf(out, "; %zu left alone", alone);
 	fprintf(out, "; %lld unchanged",

@@ -47,8 +47,19 @@ struct plan_flags {
 	int recreate;
 	struct opt_list only;
 	struct opt_list exclude;
+	/* The rest are set by the commands that need them (core/plan.h). */
+	const char *mode;      /* NULL: the configuration's sync.mode */
+	const char *strategy;  /* --strategy */
+	int allow_delete;      /* pull --allow-delete */
+	struct opt_list adopt; /* pull --adopt */
+	json_t *choices;       /* resolve --file (owned) */
+	json_t *desired;       /* rollback (owned) */
+	int keep_base;	       /* rollback without --catalyst */
 };
 void plan_flags_release(struct plan_flags *f);
+
+/* --strategy must be merge, local or remote (NULL is fine). */
+int sync_check_strategy(const char *strategy);
 
 /* Builds a plan (core/plan.h) for env's website and target. */
 int sync_env_plan(struct sync_env *env, const struct plan_flags *f,
@@ -75,6 +86,37 @@ volatile sig_atomic_t *sync_catch_signals(void);
 /* Executor options from the configuration and the flags. */
 void sync_apply_options(struct apply_options *o, struct sync_env *env,
 			const char *actor, long concurrency, int no_bulk);
+/* How a fresh plan is run (apply, pull, resolve, rollback). */
+struct run_flags {
+	int auto_approve;
+	int json;
+	int no_bulk;
+	long concurrency;
+	const char *actor; /* given, else user@host */
+	/* Called once the plan is approved, before it runs (rollback
+	 * --catalyst writes Catalyst there); may be NULL. */
+	int (*before_apply)(struct sync_env *env, const json_t *plan,
+			    void *payload);
+	void *payload;
+	/* Set when the run ended: the plan it ran (owned by the caller). */
+	json_t *plan;
+	int ran;       /* the operations ran (the user approved, or none) */
+	size_t failed; /* operations that failed or were skipped */
+};
+/*
+ * Plans afresh with f, shows the plan, asks (unless auto_approve; refuses
+ * without a terminal), applies, logs the conflicts met and settled, and
+ * prints the outcome. Returns the exit code (brief §16) or an error.
+ */
+int sync_run(struct sync_env *env, const struct plan_flags *f,
+	     struct run_flags *rf) __attribute__((warn_unused_result));
+/* Types left alone get their status, and their conflicts are logged. */
+int sync_mark_left_alone(struct sync_env *env, const json_t *plan,
+			 const char *run_id);
+/* Finishes an interrupted run before a new one starts. */
+int sync_finish_unfinished(struct sync_env *env, const struct apply_options *o,
+			   int json);
+
 /* The outcome of a run, as text or JSON, and its exit code. */
 void sync_print_report(const struct apply_report *r, int json,
 		       const char *status);

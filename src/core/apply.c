@@ -10,9 +10,12 @@
 
 #include "core/apply.h"
 #include "core/diff.h"
+#include "core/history.h"
 #include "core/patch.h"
 #include "core/plan.h"
 #include "core/tform.h"
+#include "source/capture.h"
+#include "source/catalyst_sqlite.h"
 #include "store/store.h"
 #include "target/target.h"
 #include "util/buf.h"
@@ -45,9 +48,13 @@ struct xop {
 	char *error;
 	int conflict;
 	int refused; /* stale, or depends on a stale one: attention */
-	char *etag;	/* If-Match to send (a link's comes from its create) */
+	char *etag;  /* If-Match to send (a link's comes from its create) */
 	long long started_ms;
 	struct target_op top;
+	/* Written by a Catalyst operation: the version it left, and the id
+	 * of a type it created (pull_create). */
+	char new_version[CANON_HASH_LEN + 1];
+	char *new_type_id;
 };
 
 struct exec {
@@ -67,12 +74,13 @@ struct exec {
 	size_t inflight;
 	unsigned concurrency;
 	int stopping;
-	int fatal; /* a store error: nothing more can be journaled */
-	int batch; /* inside one transaction the caller commits */
+	int fatal;     /* a store error: nothing more can be journaled */
+	int batch;     /* inside one transaction the caller commits */
 	json_t *etags; /* {key: ETag} learnt during the run */
 };
 
-/* ---- crash points --------------------------------------------------------- */
+/* ---- crash points ---------------------------------------------------------
+ */
 
 static void fault_point(void)
 {
@@ -93,11 +101,18 @@ static void fault_point(void)
 #endif
 }
 
-/* ---- small helpers -------------------------------------------------------- */
+/* ---- small helpers --------------------------------------------------------
+ */
 
 static int is(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
+}
+
+/* The operations that write Catalyst, not the target. */
+static int is_local(const char *a)
+{
+	return is(a, "pull") || is(a, "pull_create") || is(a, "pull_delete");
 }
 
 static void set_error(struct xop *x, const char *fmt, ...)
@@ -169,7 +184,7 @@ static int history(struct exec *e, const struct xop *x, const char *status,
 	h.type_id = (char *)x->type_id;
 	h.type_key = (char *)x->key;
 	h.version_id = (char *)x->version;
-	h.direction = (char *)"push";
+	h.direction = (char *)(is_local(x->action) ? "pull" : "push");
 	h.action = (char *)x->action;
 	h.status = (char *)status;
 	h.pushed = op_request(x);
@@ -182,7 +197,7 @@ static int history(struct exec *e, const struct xop *x, const char *status,
 }
 
 /* The sync state of x's type after a write that left doc remotely. */
-static int record_base(struct exec *e, const struct xop *x, const json_t *doc,
+static int record_base(struct exec *e, struct xop *x, const json_t *doc,
 		       const char *etag, const char *status)
 {
 	struct store_sync_state st = {0};
@@ -197,13 +212,17 @@ static int record_base(struct exec *e, const struct xop *x, const json_t *doc,
 	json_decref(owned);
 	if (ret < 0)
 		return ret;
+	if (!x->new_version[0] && jx_true(x->op, "head_version") &&
+	    (ret = history_heads(e->s, x->type_id, x->new_version, NULL)) < 0)
+		return ret;
 	st.target = (char *)e->target_name;
 	st.type_id = (char *)x->type_id;
 	st.type_key = (char *)x->key;
 	st.base_doc = (json_t *)doc;
 	st.base_hash = hash;
 	st.remote_etag = (char *)etag;
-	st.local_version = (char *)x->version;
+	st.local_version =
+		(char *)(x->new_version[0] ? x->new_version : x->version);
 	st.status = (char *)status;
 	st.conflict_status = (char *)"none";
 	st.last_sync_ms = st.updated_ms = time_now_ms();
@@ -248,9 +267,8 @@ static int forget_base(struct exec *e, const struct xop *x)
 	return store_sync_state_put(e->s, &st);
 }
 
-int apply_mark_status(struct store *s, const char *target,
-		      const char *type_id, const char *type_key,
-		      const char *status, int conflict)
+int apply_mark_status(struct store *s, const char *target, const char *type_id,
+		      const char *type_key, const char *status, int conflict)
 {
 	struct store_sync_state st = {0};
 	int ret;
@@ -284,7 +302,8 @@ static int mark_state(struct exec *e, const struct xop *x, const char *status,
 				 status, conflict);
 }
 
-/* ---- the graph ------------------------------------------------------------ */
+/* ---- the graph ------------------------------------------------------------
+ */
 
 static void finish(struct exec *e, struct xop *x, enum xstate st);
 
@@ -394,7 +413,10 @@ static void finish_write(struct exec *e, struct xop *x, const json_t *remote,
 		return;
 	}
 	fault_point();
-	if (is(x->action, "delete") || is(x->action, "forget"))
+	if (jx_true(x->op, "keep_base"))
+		ret = mark_state(e, x, "drift", 0); /* rollback: see plan.h */
+	else if (is(x->action, "delete") || is(x->action, "forget") ||
+		 is(x->action, "pull_delete"))
 		ret = forget_base(e, x);
 	else if (remote)
 		ret = record_base(e, x, remote, etag, "in_sync");
@@ -414,7 +436,8 @@ static void finish_write(struct exec *e, struct xop *x, const json_t *remote,
 	ended(e, x);
 }
 
-/* ---- sending -------------------------------------------------------------- */
+/* ---- sending --------------------------------------------------------------
+ */
 
 static void dispatch(struct exec *e);
 
@@ -482,11 +505,255 @@ static void send(struct exec *e, size_t i, enum target_op_kind kind,
 	target_submit(e->t, &x->top, on_done, done_ctx_new(e, i));
 }
 
+/* ---- operations on Catalyst (brief §7, §12) ------------------------------ */
+
+/* Keeps the property keys the plan chose for the form's new fields. */
+static int persist_keys(struct exec *e, const char *type_id, const json_t *form,
+			const json_t *keys)
+{
+	const json_t *fields = json_object_get(form, "fields");
+	const char *name;
+	json_t *key;
+	int ret;
+
+	json_object_foreach((json_t *)keys, name, key)
+	{
+		struct store_field_key fk = {0};
+		const char *fid = jx_str(json_object_get(fields, name), "id");
+		struct buf ref = BUF_INIT;
+
+		if (fid)
+			buf_adds(&ref, fid);
+		else
+			buf_addf(&ref, "name:%s", name);
+		fk.field_ref = ref.ptr;
+		fk.field_name = (char *)name;
+		fk.key = (char *)json_string_value(key);
+		ret = fk.key ? store_field_key_put(e->s, type_id, &fk) : 0;
+		buf_release(&ref);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The main line must still be where the plan saw it. */
+static int check_head(struct exec *e, const struct xop *x,
+		      char head[CANON_HASH_LEN + 1])
+{
+	int ret = history_heads(e->s, x->type_id, head, NULL);
+
+	if (ret < 0)
+		return ret;
+	if (!is(head, x->version))
+		return ERR_CONFLICT;
+	return 0;
+}
+
+/* Catalyst takes the form (a pull, or a merge's Catalyst side). */
+static int local_pull(struct exec *e, struct xop *x)
+{
+	const json_t *form = json_object_get(x->op, "form");
+	struct history_record_result rr;
+	struct history_edit ed = {0};
+	struct store_version hv;
+	char head[CANON_HASH_LEN + 1], hash[CANON_HASH_LEN + 1];
+	json_t *stored = NULL;
+	struct buf msg = BUF_INIT;
+	int ret = check_head(e, x, head), done;
+
+	if (ret == ERR_CONFLICT) {
+		/* Written by this run before a crash, or moved by someone? */
+		if ((ret = capture_prepare(e->o->capture, form, &stored, hash,
+					   NULL)) < 0)
+			return ret;
+		json_decref(stored);
+		if ((ret = store_version_get(e->s, head, &hv)) < 0)
+			return ret;
+		done = !strcmp(hv.content_hash, hash);
+		store_version_release(&hv);
+		if (!done)
+			return err_set(ERR_CONFLICT,
+				       "changed in Catalyst since the plan: "
+				       "not overwritten");
+		memcpy(x->new_version, head, sizeof(x->new_version));
+		return 0;
+	}
+	if (ret < 0 || (ret = persist_keys(e, x->type_id, form,
+					   json_object_get(x->op, "keys"))) < 0)
+		return ret;
+	buf_addf(&msg, "Pulled from %s (run %.12s)", e->target_name, e->run_id);
+	ed.type_id = x->type_id;
+	ed.form = form;
+	ed.source = STORE_SOURCE_SYNC;
+	ed.author = e->o->actor;
+	ed.message = msg.ptr;
+	ed.base = x->version;
+	ed.no_merge = 1;
+	ret = history_record(e->s, e->o->capture, &ed, &rr);
+	buf_release(&msg);
+	if (ret < 0)
+		return ret;
+	if (rr.branch)
+		return err_set(ERR_CONFLICT,
+			       "changed in Catalyst while it was written: "
+			       "kept as a branch, not overwritten");
+	memcpy(x->new_version, rr.version[0] ? rr.version : head,
+	       sizeof(x->new_version));
+	return 0;
+}
+
+struct orphan {
+	struct store *s;
+	const char *name;
+	char *id;
+};
+
+/* A row of that name that no key is bound to yet. */
+static int find_orphan(const struct catalyst_row *row, void *payload)
+{
+	struct orphan *o = payload;
+	char *key = NULL;
+	int ret;
+
+	if (o->id || !row->name || strcmp(row->name, o->name))
+		return 0;
+	ret = store_type_key_get(o->s, row->id, &key);
+	free(key);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		o->id = xstrdup(row->id);
+		return 0;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/* A remote type becomes a Catalyst type (pull --adopt). */
+static int local_create(struct exec *e, struct xop *x)
+{
+	const char *website = jx_str(x->op, "website_id");
+	char *id = NULL;
+	int ret;
+
+	if (!website)
+		return err_set(ERR_INVALID, "the plan names no website");
+	/* Created by this run before a crash? */
+	ret = store_type_key_find(e->s, website, x->key, &id);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		ret = capture_create(e->o->capture, website,
+				     json_object_get(x->op, "form"), NULL, &id);
+		if (ret == ERR_CONFLICT) {
+			/* Created by a run killed before it bound the key? */
+			struct orphan o = {
+				e->s,
+				jx_str(json_object_get(x->op, "form"), "name"),
+				NULL};
+
+			if (o.name &&
+			    catalyst_db_each_header(capture_db(e->o->capture),
+						    website, find_orphan,
+						    &o) == 0 &&
+			    o.id) {
+				err_clear();
+				id = o.id;
+				ret = 0;
+			} else {
+				free(o.id);
+			}
+		}
+		if (ret == 0)
+			ret = store_type_key_put(e->s, website, id, x->key,
+						 "mapped");
+	}
+	if (ret < 0) {
+		free(id);
+		return ret;
+	}
+	x->new_type_id = id;
+	x->type_id = id;
+	if ((ret = persist_keys(e, id, json_object_get(x->op, "form"),
+				json_object_get(x->op, "keys"))) < 0)
+		return ret;
+	return history_note(e->s, e->o->capture, id, STORE_SOURCE_SYNC,
+			    e->o->actor, "Imported from the CMS (pull --adopt)",
+			    x->new_version);
+}
+
+/* A type deleted in the CMS leaves Catalyst (pull --allow-delete). */
+static int local_remove(struct exec *e, struct xop *x)
+{
+	struct store_version hv;
+	char head[CANON_HASH_LEN + 1];
+	int ret = check_head(e, x, head), deleted, moved = ret == ERR_CONFLICT;
+
+	if (ret < 0 && !moved)
+		return ret;
+	if ((ret = store_version_get(e->s, head, &hv)) < 0)
+		return ret;
+	deleted = hv.deleted;
+	/* Moved since the plan: done by this run before a crash (the
+	 * head is the deletion), or changed by someone. */
+	if (moved && !deleted) {
+		store_version_release(&hv);
+		return err_set(ERR_CONFLICT,
+			       "changed in Catalyst since the plan: not "
+			       "removed");
+	}
+	ret = deleted ? 0
+		      : capture_delete(e->o->capture, x->type_id,
+				       hv.content_hash);
+	store_version_release(&hv);
+	if (ret == ERR_NOTFOUND) /* removed before a crash */
+		err_clear();
+	else if (ret < 0)
+		return ret;
+	return history_note(e->s, e->o->capture, x->type_id, STORE_SOURCE_SYNC,
+			    e->o->actor, "Removed: deleted in the CMS",
+			    x->new_version);
+}
+
+static void run_local(struct exec *e, struct xop *x)
+{
+	const char *a = x->action;
+	const json_t *doc = json_object_get(x->op, "doc");
+	int ret;
+
+	if (!e->o->capture) {
+		set_error(x, "writing Catalyst needs its database");
+		finish(e, x, X_FAILED);
+		return;
+	}
+	if (mark_running(e, x) < 0)
+		return;
+	if (e->o->progress)
+		progress_start(e->o->progress, a, x->key);
+	ret = is(a, "pull")	     ? local_pull(e, x)
+	      : is(a, "pull_create") ? local_create(e, x)
+				     : local_remove(e, x);
+	if (ret < 0) {
+		x->conflict = ret == ERR_CONFLICT;
+		set_error(x, "%s", err_msg());
+		err_clear();
+		finish(e, x, X_FAILED);
+		return;
+	}
+	/* A merge's Catalyst side: its update records the base. */
+	finish_write(e, x, is(a, "pull_delete") ? NULL : doc,
+		     doc ? jx_str(x->op, "etag") : NULL);
+}
+
 static void start(struct exec *e, size_t i)
 {
 	struct xop *x = &e->x[i];
 	const char *a = x->action;
 
+	if (is_local(a)) {
+		/* Idempotent: after a crash they look before they write. */
+		x->reconcile = 0;
+		run_local(e, x);
+		return;
+	}
 	if (x->reconcile) {
 		/* Did the write of the crashed run take effect? */
 		x->state = X_RUNNING;
@@ -677,7 +944,8 @@ static void on_done(struct target_op *op, void *payload)
 	dispatch(e);
 }
 
-/* ---- bulk creates --------------------------------------------------------- */
+/* ---- bulk creates ---------------------------------------------------------
+ */
 
 static int bulk_candidate(const struct exec *e, const struct xop *x)
 {
@@ -687,9 +955,8 @@ static int bulk_candidate(const struct exec *e, const struct xop *x)
 	if (x->state != X_PENDING || x->reconcile || !is(x->action, "create") ||
 	    jx_true(x->op, "phase1"))
 		return 0;
-	json_array_foreach(after, i, d)
-		if (!e->x[json_integer_value(d)].in_bulk)
-			return 0;
+	json_array_foreach(
+		after, i, d) if (!e->x[json_integer_value(d)].in_bulk) return 0;
 	return 1;
 }
 
@@ -736,10 +1003,10 @@ static int bulk_chunk(struct exec *e, size_t *members, size_t nr)
 		return 1;
 	}
 	/* Absent at the last look, yet replaced: say so loudly. */
-	json_array_foreach(json_object_get(outcomes, "outcomes"), i, o)
-		if (jx_str(o, "message") &&
-		    !strstr(jx_str(o, "message"), "was created"))
-			log_warn("apply", "manifest: %s", jx_str(o, "message"));
+	json_array_foreach(json_object_get(outcomes, "outcomes"), i,
+			   o) if (jx_str(o, "message") &&
+				  !strstr(jx_str(o, "message"), "was created"))
+		log_warn("apply", "manifest: %s", jx_str(o, "message"));
 	json_decref(outcomes);
 	return 0;
 }
@@ -764,10 +1031,8 @@ static int bulk(struct exec *e)
 	 * confirms it (a manifest replaces without a word). */
 	if (!e->o->fresh_plan && (ret = target_list(e->t, &docs, NULL)) < 0)
 		goto out;
-	json_array_foreach(docs, i, doc)
-		if (jx_str(doc, "key"))
-			json_object_set_new(present, jx_str(doc, "key"),
-					    json_true());
+	json_array_foreach(docs, i, doc) if (jx_str(doc, "key"))
+		json_object_set_new(present, jx_str(doc, "key"), json_true());
 	for (i = 0; i < e->nr; i++)
 		if (e->x[i].in_bulk && json_object_get(present, e->x[i].key))
 			e->x[i].in_bulk = 0; /* the 409 path decides */
@@ -817,9 +1082,8 @@ static int bulk(struct exec *e)
 	if ((ret = target_list(e->t, &docs, NULL)) < 0)
 		goto out;
 	json_object_clear(present);
-	json_array_foreach(docs, i, doc)
-		if (jx_str(doc, "key"))
-			json_object_set(present, jx_str(doc, "key"), doc);
+	json_array_foreach(docs, i, doc) if (jx_str(doc, "key"))
+		json_object_set(present, jx_str(doc, "key"), doc);
 	if ((ret = store_begin(e->s, 1)) < 0)
 		goto out;
 	e->batch = 1;
@@ -857,7 +1121,8 @@ out:
 	return ret;
 }
 
-/* ---- runs ----------------------------------------------------------------- */
+/* ---- runs -----------------------------------------------------------------
+ */
 
 static void exec_release(struct exec *e)
 {
@@ -867,6 +1132,7 @@ static void exec_release(struct exec *e)
 		free(e->x[i].dependents);
 		free(e->x[i].error);
 		free(e->x[i].etag);
+		free(e->x[i].new_type_id);
 		target_op_release(&e->x[i].top);
 	}
 	free(e->x);
@@ -915,9 +1181,9 @@ static void exec_ready(struct exec *e)
 		struct xop *x = &e->x[i];
 
 		x->waiting = 0;
-		json_array_foreach(json_object_get(x->op, "after"), j, d)
-			if (e->x[json_integer_value(d)].state != X_DONE)
-				x->waiting++;
+		json_array_foreach(json_object_get(x->op, "after"), j,
+				   d) if (e->x[json_integer_value(d)].state !=
+					  X_DONE) x->waiting++;
 	}
 	for (i = 0; i < e->nr; i++)
 		if (e->x[i].state == X_PENDING && !e->x[i].waiting)
@@ -946,10 +1212,10 @@ static int run_put(struct exec *e, const char *status, json_t *summary)
 	run.plan = (json_t *)e->plan;
 	run.summary = summary;
 	run.started_ms = e->started_ms;
-	run.finished_ms = strcmp(status, "running") &&
-					  strcmp(status, "interrupted")
-				  ? time_now_ms()
-				  : 0;
+	run.finished_ms =
+		strcmp(status, "running") && strcmp(status, "interrupted")
+			? time_now_ms()
+			: 0;
 	return store_run_put(e->s, &run);
 }
 
@@ -983,8 +1249,7 @@ static int exec_run(struct exec *e, struct apply_report *out)
 	int ret = 0;
 
 	e->concurrency = e->o->concurrency ? e->o->concurrency : 8;
-	if (e->o->bulk && e->t->version == API_V1 &&
-	    (ret = bulk(e)) < 0)
+	if (e->o->bulk && e->t->version == API_V1 && (ret = bulk(e)) < 0)
 		goto end;
 	exec_ready(e);
 	for (;;) {
@@ -1049,15 +1314,14 @@ end:
 		unlock_after_error(e, ret);
 		return ret;
 	}
-	summary = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			    "total", (json_int_t)out->total, "refused",
-			    (json_int_t)out->refused, "done",
-			    (json_int_t)out->done, "failed",
-			    (json_int_t)out->failed, "skipped",
-			    (json_int_t)out->skipped, "pending",
-			    (json_int_t)out->pending, "conflicts",
-			    (json_int_t)out->conflicts, "imported",
-			    (json_int_t)out->imported);
+	summary = json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "total",
+		(json_int_t)out->total, "refused", (json_int_t)out->refused,
+		"done", (json_int_t)out->done, "failed",
+		(json_int_t)out->failed, "skipped", (json_int_t)out->skipped,
+		"pending", (json_int_t)out->pending, "conflicts",
+		(json_int_t)out->conflicts, "imported",
+		(json_int_t)out->imported);
 	ret = run_put(e, run_status(out), summary);
 	json_decref(summary);
 	if (store_unlock(e->s, &e->lock) < 0 && ret == 0)
@@ -1145,9 +1409,11 @@ int apply_resume(struct store *s, struct target *t, const char *run_id,
 	memset(out, 0, sizeof(*out));
 	if ((ret = store_run_get(s, run_id, &run)) < 0)
 		return ret;
-	if (strcmp(run.status, "running") && strcmp(run.status, "interrupted")) {
-		ret = err_set(ERR_INVALID, "run %s has ended (%s): nothing to "
-					   "resume",
+	if (strcmp(run.status, "running") &&
+	    strcmp(run.status, "interrupted")) {
+		ret = err_set(ERR_INVALID,
+			      "run %s has ended (%s): nothing to "
+			      "resume",
 			      run.id, run.status);
 		store_run_release(&run);
 		return ret;

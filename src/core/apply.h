@@ -42,6 +42,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+struct capture;
 struct progress;
 struct store;
 struct target;
@@ -59,14 +60,17 @@ struct apply_options {
 	/* Types refused before the run ({key: reason}); their operations
 	 * and dependents are skipped. May be NULL. */
 	const json_t *refuse;
-	struct progress *progress;     /* may be NULL */
-	volatile sig_atomic_t *stop;   /* may be NULL */
+	/* Catalyst's database, for the operations that write it (pull,
+	 * import, remove_local: brief §12); NULL fails them. */
+	struct capture *capture;
+	struct progress *progress;   /* may be NULL */
+	volatile sig_atomic_t *stop; /* may be NULL */
 };
 
 struct apply_report {
 	char run_id[65];
 	size_t total, done, failed, skipped, pending;
-	size_t refused;   /* skipped as stale (or behind a stale one) */
+	size_t refused;	  /* skipped as stale (or behind a stale one) */
 	size_t conflicts; /* failures that are conflicts (412, 409) */
 	size_t imported;  /* creates sent in manifest chunks */
 	int interrupted;  /* stopped by *stop; resumable */
@@ -82,9 +86,8 @@ void apply_report_release(struct apply_report *r);
  * without a base. Nothing for a NULL type_id. For the types a run failed
  * or a plan left alone, so that 'status' says why.
  */
-int apply_mark_status(struct store *s, const char *target,
-		      const char *type_id, const char *type_key,
-		      const char *status, int conflict)
+int apply_mark_status(struct store *s, const char *target, const char *type_id,
+		      const char *type_key, const char *status, int conflict)
 	__attribute__((warn_unused_result));
 
 /*

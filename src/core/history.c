@@ -13,6 +13,7 @@
 #include "core/history.h"
 #include "core/keys.h"
 #include "core/lens.h"
+#include "core/merge3.h"
 #include "core/model.h"
 #include "source/capture.h"
 #include "source/catalyst_sqlite.h"
@@ -69,6 +70,9 @@ struct hist {
 	const char *install_id;
 	long long cursor;
 	size_t in_batch;
+	/* Who made the states observe records (history_note); NULL: an
+	 * unattributed edit in Catalyst, source UI. */
+	const char *source, *author, *message;
 };
 
 /* --- keys --------------------------------------------------------------- */
@@ -309,6 +313,8 @@ static int observe(struct hist *h, const char *type_id, const char *website_id,
 		goto out;
 	}
 	v.created_ms = when_ms;
+	v.author = h->author ? xstrdup(h->author) : NULL;
+	v.message = h->message ? xstrdup(h->message) : NULL;
 	if (changelog_id >= 0) {
 		v.changelog_install = xstrdup(h->install_id);
 		v.changelog_id = changelog_id;
@@ -320,7 +326,7 @@ static int observe(struct hist *h, const char *type_id, const char *website_id,
 		name = head.name;
 	ret = add_version(h, &v, type_id, website_id, name, form,
 			  has_head ? &parent : NULL, has_head ? 1 : 0,
-			  STORE_SOURCE_UI);
+			  h->source ? h->source : STORE_SOURCE_UI);
 	if (ret > 0)
 		ret = 0;
 out:
@@ -526,10 +532,18 @@ out:
 static int complete_intent(struct hist *h, const struct store_intent *in,
 			   int mainline, const char *note)
 {
-	const json_t *p = in->payload;
+	const json_t *p = in->payload, *list = json_object_get(p, "parents");
 	struct store_version v;
-	const char *parent = jx_str(p, "parent");
+	const char *parents[2] = {jx_str(p, "parent"), NULL};
+	size_t parents_nr = parents[0] ? 1 : 0;
 	int ret;
+
+	/* A merge names both of its parents. */
+	if (json_array_size(list) == 2) {
+		parents[0] = json_string_value(json_array_get(list, 0));
+		parents[1] = json_string_value(json_array_get(list, 1));
+		parents_nr = parents[0] && parents[1] ? 2 : 0;
+	}
 
 	store_version_init(&v);
 	if ((ret = store_begin(h->s, 1)) < 0)
@@ -540,8 +554,9 @@ static int complete_intent(struct hist *h, const struct store_intent *in,
 	v.created_ms = json_integer_value(json_object_get(p, "created_ms"));
 	ret = add_version(h, &v, in->type_id, jx_str(p, "website_id"),
 			  jx_str(json_object_get(p, "form"), "name"),
-			  json_object_get(p, "form"), parent ? &parent : NULL,
-			  parent ? 1 : 0, jx_str(p, "source"));
+			  json_object_get(p, "form"),
+			  parents_nr ? parents : NULL, parents_nr,
+			  jx_str(p, "source"));
 	if (ret >= 0)
 		ret = store_intent_finish(h->s, in->id, "done", note);
 	if (ret < 0)
@@ -827,6 +842,26 @@ static int record_branch(struct hist *h, const struct history_edit *e,
 	return ret;
 }
 
+/* An edit that became a branch is merged at once, unless asked not to. */
+static int merge_new_branch(struct store *s, struct capture *c,
+			    const struct history_edit *e,
+			    struct history_record_result *out)
+{
+	struct history_merge_result mr = {0};
+	int ret;
+
+	if (e->no_merge || e->merge_parent)
+		return 0;
+	ret = history_merge(s, c, e->type_id, out->version, HISTORY_MERGE_AUTO,
+			    e->author, &mr);
+	if (!ret) {
+		memcpy(out->merged, mr.version, sizeof(out->merged));
+		out->conflicts = mr.conflicts;
+	}
+	history_merge_result_release(&mr);
+	return ret;
+}
+
 int history_record(struct store *s, struct capture *c,
 		   const struct history_edit *e,
 		   struct history_record_result *out)
@@ -838,7 +873,7 @@ int history_record(struct store *s, struct capture *c,
 	char id[CANON_HASH_LEN + 1];
 	struct store_intent in;
 	long long intent = 0, mark = 0, now = time_now_ms();
-	const char *parent;
+	const char *parents[2];
 	int ret, has_head = 0, has_base = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -880,30 +915,41 @@ int history_record(struct store *s, struct capture *c,
 			      e->type_id);
 		goto out;
 	}
-	if (!strcmp(hash, head.content_hash) ||
-	    (has_base && !strcmp(hash, base.content_hash))) {
+	/* A merge is a version even when its content is the head's: it
+	 * closes the branch. */
+	if (!e->merge_parent &&
+	    (!strcmp(hash, head.content_hash) ||
+	     (has_base && !strcmp(hash, base.content_hash)))) {
 		out->unchanged = 1;
 		ret = 0;
 		goto out;
 	}
 	if (strcmp(out->base, head.id)) {
 		ret = record_branch(&h, e, stored, head.website_id, out);
+		if (!ret)
+			ret = merge_new_branch(s, c, e, out);
 		goto out;
 	}
 
 	/* Step 1: the intent, in the store. */
-	parent = head.id;
-	if ((ret = canon_version_id(id, e->type_id, hash, &parent, 1)) < 0)
+	parents[0] = head.id;
+	parents[1] = e->merge_parent;
+	if ((ret = canon_version_id(id, e->type_id, hash, parents,
+				    e->merge_parent ? 2 : 1)) < 0)
 		goto out;
 	if ((ret = capture_last_change(c, &mark)) < 0)
 		goto out;
 	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s?, s:s?, "
 			    "s:I, s:I}",
-			    "version", id, "parent", head.id, "website_id",
+			    "version", id, "parent", parents[0], "website_id",
 			    head.website_id, "content_hash", hash, "old_hash",
 			    old, "form", stored, "source", e->source, "author",
 			    e->author, "message", e->message, "created_ms",
 			    (json_int_t)now, "mark", (json_int_t)mark);
+	if (e->merge_parent)
+		json_object_set_new(
+			payload, "parents",
+			json_pack("[s, s]", parents[0], parents[1]));
 	if ((ret = store_intent_add(s, "record", e->type_id, payload,
 				    &intent)) < 0)
 		goto out;
@@ -923,6 +969,8 @@ int history_record(struct store *s, struct capture *c,
 		if ((ret = history_sync(s, c, HISTORY_QUIET, NULL)) < 0)
 			goto out;
 		ret = record_branch(&h, e, stored, head.website_id, out);
+		if (!ret)
+			ret = merge_new_branch(s, c, e, out);
 		goto out;
 	}
 	if (ret < 0) {
@@ -953,6 +1001,268 @@ out:
 		store_version_release(&base);
 	json_decref(stored);
 	json_decref(payload);
+	json_decref(h.keys);
+	return ret;
+}
+
+/* --- merging branches ---------------------------------------------------- */
+
+void history_merge_result_release(struct history_merge_result *r)
+{
+	json_decref(r->conflict_list);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * The nearest common ancestor of two versions: every ancestor of a (itself
+ * included) is marked, then b's ancestors are walked breadth first until
+ * one is marked. Histories are short, so a walk by store_version_get is
+ * enough.
+ */
+static int common_ancestor(struct store *s, const char *a, const char *b,
+			   char out[CANON_HASH_LEN + 1])
+{
+	json_t *seen = json_object(), *queue = json_array();
+	size_t i;
+	int ret = 0, pass;
+
+	out[0] = '\0';
+	for (pass = 0; pass < 2 && !out[0]; pass++) {
+		json_array_clear(queue);
+		json_array_append_new(queue, json_string(pass ? b : a));
+		for (i = 0; i < json_array_size(queue) && !out[0]; i++) {
+			const char *id =
+				json_string_value(json_array_get(queue, i));
+			struct store_version v;
+
+			if (pass && json_object_get(seen, id)) {
+				snprintf(out, CANON_HASH_LEN + 1, "%s", id);
+				break;
+			}
+			if (!pass)
+				json_object_set_new(seen, id, json_true());
+			if ((ret = store_version_get(s, id, &v)) < 0)
+				goto out;
+			for (size_t p = 0; p < v.parents_nr; p++)
+				json_array_append_new(
+					queue, json_string(v.parents[p]));
+			store_version_release(&v);
+		}
+	}
+	ret = 0;
+out:
+	json_decref(seen);
+	json_decref(queue);
+	return ret;
+}
+
+static const char *conflict_kind_of(enum merge_kind k)
+{
+	return k == MERGE_DELETE_MODIFY ? "delete"
+	       : k == MERGE_BOTH_ADDED	? "structural"
+					: "field";
+}
+
+/* Every path of a branch merge in conflict_log, pending or settled. */
+static int log_branch_conflicts(struct store *s, const char *type_id,
+				const struct store_version *head,
+				const struct store_version *branch,
+				const struct store_version *anc,
+				const struct merge_result *mr,
+				enum history_merge_strategy strategy,
+				const char *author)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < mr->nr; i++) {
+		const struct merge_conflict *mc = &mr->items[i];
+		struct store_conflict c = {0};
+
+		c.origin = (char *)"branch";
+		c.type_id = (char *)type_id;
+		c.type_key = head->type_key;
+		c.path = mc->path;
+		c.segments = mc->segments;
+		c.kind = (char *)conflict_kind_of(mc->kind);
+		c.base_value = mc->base;
+		c.local_value = mc->local;
+		c.remote_value = mc->remote;
+		c.base_hash = anc->content_hash;
+		c.local_hash = head->content_hash;
+		c.remote_hash = branch->content_hash;
+		if ((ret = store_conflict_add(s, &c)) < 0)
+			return ret;
+	}
+	if (strategy == HISTORY_MERGE_AUTO || !mr->nr)
+		return 0;
+	return store_conflict_resolve(
+		s, "branch", NULL, type_id, NULL,
+		strategy == HISTORY_MERGE_HEAD ? "local_wins" : "remote_wins",
+		NULL, author, time_now_ms(), NULL);
+}
+
+/* A branch that was merged has a child: merging it again would only make
+ * an empty merge. */
+static int still_a_head(struct store *s, const char *type_id, const char *id)
+{
+	struct store_version_list heads = {0};
+	size_t i;
+	int ret, found = 0;
+
+	if ((ret = store_version_heads(s, type_id, &heads)) < 0)
+		return ret;
+	for (i = 0; i < heads.nr; i++)
+		found |= !strcmp(heads.items[i].id, id);
+	store_version_list_release(&heads);
+	if (!found)
+		return err_set(ERR_INVALID,
+			       "version %.12s is merged already (it is not a "
+			       "head any more)",
+			       id);
+	return 0;
+}
+
+int history_merge(struct store *s, struct capture *c, const char *type_id,
+		  const char *branch_id, enum history_merge_strategy strategy,
+		  const char *author, struct history_merge_result *out)
+{
+	struct store_version head, branch, anc;
+	struct merge_result mr = MERGE_RESULT_INIT;
+	struct merge_options mo = {0};
+	struct history_edit ed = {0};
+	struct history_record_result rr;
+	struct buf msg = BUF_INIT;
+	int ret, got_head = 0, got_branch = 0, got_anc = 0;
+
+	memset(out, 0, sizeof(*out));
+	store_version_init(&head);
+	store_version_init(&branch);
+	store_version_init(&anc);
+	if ((ret = store_version_get(s, branch_id, &branch)) < 0)
+		goto out;
+	got_branch = 1;
+	if (strcmp(branch.type_id, type_id) || branch.mainline) {
+		ret = err_set(ERR_INVALID,
+			      "version %.12s is not a branch of '%s'",
+			      branch_id, type_id);
+		goto out;
+	}
+	if ((ret = still_a_head(s, type_id, branch.id)) < 0)
+		goto out;
+	if ((ret = store_version_mainline(s, type_id, &head)) < 0)
+		goto out;
+	got_head = 1;
+	if (head.deleted || !head.snapshot || !branch.snapshot) {
+		ret = err_set(ERR_INVALID,
+			      "'%s' was deleted in Catalyst: its branch "
+			      "%.12s cannot be merged",
+			      type_id, branch_id);
+		goto out;
+	}
+	if ((ret = common_ancestor(s, head.id, branch.id, out->ancestor)) < 0)
+		goto out;
+	if (out->ancestor[0]) {
+		if ((ret = store_version_get(s, out->ancestor, &anc)) < 0)
+			goto out;
+		got_anc = 1;
+	}
+	mo.prefer =
+		strategy == HISTORY_MERGE_BRANCH ? MERGE_REMOTE : MERGE_LOCAL;
+	if ((ret = merge3(got_anc ? anc.snapshot : NULL, head.snapshot,
+			  branch.snapshot, &mo, &mr)) < 0)
+		goto out;
+	out->conflicts = mr.nr;
+	if (mr.nr)
+		out->conflict_list = merge_conflicts_to_json(&mr);
+	if ((ret = log_branch_conflicts(s, type_id, &head, &branch,
+					got_anc ? &anc : &head, &mr, strategy,
+					author)) < 0)
+		goto out;
+	if (mr.nr && strategy == HISTORY_MERGE_AUTO) {
+		ret = 0;
+		goto out;
+	}
+	buf_addf(&msg, "Merge %s edit %.12s", branch.source, branch.id);
+	if (branch.author)
+		buf_addf(&msg, " by %s", branch.author);
+	buf_addf(&msg, " into %.12s", head.id);
+	if (mr.nr)
+		buf_addf(&msg, " (%zu conflict%s: %s wins)", mr.nr,
+			 mr.nr == 1 ? "" : "s",
+			 strategy == HISTORY_MERGE_HEAD ? "the head"
+							: "the branch");
+	ed.type_id = type_id;
+	ed.form = mr.merged;
+	ed.source = STORE_SOURCE_SYNC;
+	ed.author = author;
+	ed.message = msg.ptr;
+	ed.base = head.id;
+	ed.merge_parent = branch.id;
+	ed.no_merge = 1;
+	if ((ret = history_record(s, c, &ed, &rr)) < 0)
+		goto out;
+	memcpy(out->version, rr.version, sizeof(out->version));
+	if (!rr.written && rr.branch)
+		ret = err_set(ERR_CONFLICT,
+			      "'%s' changed in Catalyst during the merge; "
+			      "the merge is kept as a branch",
+			      type_id);
+out:
+	if (got_head)
+		store_version_release(&head);
+	if (got_branch)
+		store_version_release(&branch);
+	if (got_anc)
+		store_version_release(&anc);
+	merge_result_release(&mr);
+	buf_release(&msg);
+	return ret;
+}
+
+int history_note(struct store *s, struct capture *c, const char *type_id,
+		 const char *source, const char *author, const char *message,
+		 char version_out[CANON_HASH_LEN + 1])
+{
+	struct catalyst_row row;
+	struct hist h;
+	json_t *form = NULL;
+	int ret, got = 0;
+
+	hist_init(&h, s, c, NULL);
+	h.source = source;
+	h.author = author;
+	h.message = message;
+	memset(&row, 0, sizeof(row));
+	ret = catalyst_db_get_type(capture_db(c), type_id, &row);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+	} else if (ret < 0) {
+		goto out;
+	} else {
+		got = 1;
+		if (!(form = row_form(&h, &row, type_id))) {
+			ret = err_set(ERR_INVALID,
+				      "content type '%s' cannot be read back",
+				      type_id);
+			goto out;
+		}
+	}
+	if ((ret = store_begin(s, 1)) < 0)
+		goto out;
+	ret = observe(&h, type_id, got ? row.website_id : NULL,
+		      got ? row.name : NULL, form, -1, 0);
+	if (ret < 0) {
+		store_rollback(s);
+		goto out;
+	}
+	if ((ret = store_commit(s)) < 0)
+		goto out;
+	ret = history_heads(s, type_id, version_out, NULL);
+out:
+	if (got)
+		catalyst_row_release(&row);
+	json_decref(form);
 	json_decref(h.keys);
 	return ret;
 }

@@ -61,13 +61,13 @@ struct history_sync_report {
 	enum capture_health health;
 	/* The store was set up with triggers. */
 	int expects_triggers;
-	int scanned;     /* a full scan ran */
-	size_t changes;  /* changelog rows read */
-	size_t versions; /* versions made */
-	size_t unreadable;	    /* rows skipped (cannot be normalized) */
-	size_t intents_finished;    /* unfinished intents completed */
-	size_t intents_redone;	    /* ... written to Catalyst again */
-	size_t intents_branched;    /* ... kept as branches */
+	int scanned;		 /* a full scan ran */
+	size_t changes;		 /* changelog rows read */
+	size_t versions;	 /* versions made */
+	size_t unreadable;	 /* rows skipped (cannot be normalized) */
+	size_t intents_finished; /* unfinished intents completed */
+	size_t intents_redone;	 /* ... written to Catalyst again */
+	size_t intents_branched; /* ... kept as branches */
 };
 
 /*
@@ -110,6 +110,12 @@ struct history_edit {
 	const char *message; /* may be NULL */
 	const char *base;    /* the full version id it was based on; NULL:
 				the head */
+	/* A merge: the branch head this edit merges into the head (the
+	 * version's second parent); NULL for a plain edit. */
+	const char *merge_parent;
+	/* Keep an edit that lands behind the head as a branch, without
+	 * trying to merge it (record --no-merge). */
+	int no_merge;
 };
 
 /* What history_record did. */
@@ -121,6 +127,12 @@ struct history_record_result {
 			  version */
 	int branch;    /* the head had moved past the base: a branch */
 	int written;   /* Catalyst's row was written */
+	/* A branch that merged cleanly into the head: the merge version
+	 * (two parents), written to Catalyst. "" when none. */
+	char merged[CANON_HASH_LEN + 1];
+	/* A branch whose merge met conflicts: how many paths (each in
+	 * conflict_log, origin "branch"); the branch stays a head. */
+	size_t conflicts;
 };
 
 /*
@@ -135,6 +147,39 @@ struct history_record_result {
 int history_record(struct store *s, struct capture *c,
 		   const struct history_edit *edit,
 		   struct history_record_result *out)
+	__attribute__((warn_unused_result));
+
+/* What history_merge did. */
+struct history_merge_result {
+	char version[CANON_HASH_LEN + 1];  /* the merge version; "" when none */
+	char ancestor[CANON_HASH_LEN + 1]; /* the common ancestor used */
+	size_t conflicts;		   /* paths left in conflict (logged) */
+	json_t *conflict_list; /* merge_conflicts_to_json; NULL when none */
+};
+void history_merge_result_release(struct history_merge_result *r);
+
+/* How conflicting paths are settled when merging a branch. */
+enum history_merge_strategy {
+	HISTORY_MERGE_AUTO =
+		0,	     /* stop at conflicts: log them, keep the branch */
+	HISTORY_MERGE_HEAD,  /* the head (main line) wins them */
+	HISTORY_MERGE_BRANCH /* the branch wins them */
+};
+
+/*
+ * Merges the branch head branch_id of type_id into the main line (brief
+ * §7, §9): a three-way merge of the Catalyst forms of their common
+ * ancestor, the head and the branch. A clean merge (or one the strategy
+ * settles) becomes a version with two parents (head, branch), source
+ * SYNC, written to Catalyst by the intent protocol; the conflicts it
+ * settled are logged as resolved. Otherwise every conflicting path is
+ * logged in conflict_log (origin "branch", local = head, remote = branch)
+ * and nothing else changes. author may be NULL. ERR_NOTFOUND for an
+ * unknown branch, ERR_INVALID when branch_id is not a branch of type_id.
+ */
+int history_merge(struct store *s, struct capture *c, const char *type_id,
+		  const char *branch_id, enum history_merge_strategy strategy,
+		  const char *author, struct history_merge_result *out)
 	__attribute__((warn_unused_result));
 
 /*
@@ -154,6 +199,18 @@ int history_prop_keys(struct store *s, const char *type_id, const json_t *form,
  */
 int history_heads(struct store *s, const char *type_id,
 		  char main_out[CANON_HASH_LEN + 1], json_t **branches_out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Records Catalyst's row of type_id as it is now (a deleted version when
+ * the row is gone) on the main line, made by source (SYNC for pull's
+ * imports and removals), unless it equals the head. version_out gets the
+ * head afterwards. The changelog row the write left is then recognised
+ * as the head's content and makes no second version.
+ */
+int history_note(struct store *s, struct capture *c, const char *type_id,
+		 const char *source, const char *author, const char *message,
+		 char version_out[CANON_HASH_LEN + 1])
 	__attribute__((warn_unused_result));
 
 /* The content hash of a deleted type's version (the hash of null). */

@@ -9,6 +9,8 @@
 #include "core/diff.h"
 #include "core/findings.h"
 #include "core/history.h"
+#include "core/lens.h"
+#include "core/merge3.h"
 #include "core/model.h"
 #include "core/order.h"
 #include "core/patch.h"
@@ -35,6 +37,11 @@ static const char *const action_names[] = {
 	[PLAN_CONFLICT] = "conflict",
 	[PLAN_REMOTE_DELETED] = "remote-deleted",
 	[PLAN_BLOCKED] = "blocked",
+	[PLAN_PULL] = "pull",
+	[PLAN_MERGE] = "merge",
+	[PLAN_UNPUSHED] = "unpushed",
+	[PLAN_IMPORT] = "import",
+	[PLAN_REMOVE_LOCAL] = "remove-local",
 };
 #define ACTIONS_NR (sizeof(action_names) / sizeof(action_names[0]))
 
@@ -62,6 +69,16 @@ int plan_action_attention(enum plan_action a)
 static int same(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
+}
+
+int plan_mode_pulls(const char *mode)
+{
+	return same(mode, "pull") || same(mode, "bidirectional");
+}
+
+int plan_mode_pushes(const char *mode)
+{
+	return !same(mode, "pull");
 }
 
 enum plan_action plan_decide(const struct plan_sides *s, const char **reason)
@@ -179,6 +196,18 @@ struct entry {
 	json_t *patch;
 	json_t *data_loss;
 	int filtered; /* left out by --type/--exclude */
+	/* Kept for the types that are not in sync, which may be pulled or
+	 * merged: the Catalyst form of the head and its property keys. */
+	json_t *form;
+	json_t *prop_keys;
+	/* A merge (brief §9): the merged target document, the conflicts
+	 * met ([merge_conflicts_to_json]), and what Catalyst takes. */
+	json_t *merged;
+	json_t *conflicts;
+	json_t *new_form; /* the Catalyst form to write; NULL: none */
+	json_t *new_keys; /* its {field name: property key} */
+	int merge_push;	  /* the merge is sent to the CMS too */
+	int importing;	  /* pull --adopt: decided already */
 };
 
 struct planner {
@@ -188,9 +217,9 @@ struct planner {
 	const struct plan_options *o;
 	struct entry *e;
 	size_t nr, alloc;
-	json_t *index;	    /* {key: entry index} */
-	json_t *remote;	    /* {key: canonical document} of user types */
-	json_t *builtin;    /* {key: true} for types with a source */
+	json_t *index;	 /* {key: entry index} */
+	json_t *remote;	 /* {key: canonical document} of user types */
+	json_t *builtin; /* {key: true} for types with a source */
 	int error;
 };
 
@@ -209,6 +238,12 @@ static void entry_release(struct entry *e)
 	free(e->reason);
 	json_decref(e->patch);
 	json_decref(e->data_loss);
+	json_decref(e->form);
+	json_decref(e->prop_keys);
+	json_decref(e->merged);
+	json_decref(e->conflicts);
+	json_decref(e->new_form);
+	json_decref(e->new_keys);
 }
 
 static struct entry *add_entry(struct planner *p, const char *key)
@@ -244,8 +279,8 @@ static void set_remote(struct entry *e, json_t *doc, const char *etag)
 
 static int read_base(struct planner *p, struct entry *e, const char *type_id)
 {
-	int ret = store_sync_state_get(p->s, p->o->target_name, type_id,
-				       &e->st);
+	int ret =
+		store_sync_state_get(p->s, p->o->target_name, type_id, &e->st);
 
 	if (ret == ERR_NOTFOUND) {
 		err_clear();
@@ -274,9 +309,23 @@ static int mainline_head(struct store *s, const char *type_id,
 		return ret;
 	for (i = 0; i < heads.nr && !out[0]; i++)
 		if (heads.items[i].mainline)
-			snprintf(out, CANON_HASH_LEN + 1, "%s", heads.items[i].id);
+			snprintf(out, CANON_HASH_LEN + 1, "%s",
+				 heads.items[i].id);
 	store_version_list_release(&heads);
 	return out[0] ? 0 : history_heads(s, type_id, out, NULL);
+}
+
+static void append_findings(json_t *out, const struct findings *fs)
+{
+	for (size_t i = 0; i < fs->nr; i++) {
+		const struct finding *f = &fs->items[i];
+
+		json_array_append_new(
+			out, json_pack("{s:s, s:s, s:s, s:s}", "code", f->code,
+				       "severity",
+				       finding_severity_name(f->severity),
+				       "path", f->path, "message", f->message));
+	}
 }
 
 static int each_local(struct model_type *t, void *payload)
@@ -298,15 +347,7 @@ static int each_local(struct model_type *t, void *payload)
 	e->name = t->row->name ? xstrdup(t->row->name) : NULL;
 	e->local_present = 1;
 	e->findings = json_array();
-	for (size_t i = 0; i < t->findings.nr; i++) {
-		const struct finding *f = &t->findings.items[i];
-
-		json_array_append_new(
-			e->findings,
-			json_pack("{s:s, s:s, s:s, s:s}", "code", f->code,
-				  "severity", finding_severity_name(f->severity),
-				  "path", f->path, "message", f->message));
-	}
+	append_findings(e->findings, &t->findings);
 	if (t->error || !t->target) {
 		e->error = xstrdup(t->error ? t->error : "cannot be read");
 	} else {
@@ -326,6 +367,12 @@ static int each_local(struct model_type *t, void *payload)
 		set_remote(e, json_incref((json_t *)doc), NULL);
 		if ((ret = owned_hash(e->remote_hash, doc)) < 0)
 			return ret;
+	}
+	/* A type in sync needs no form: a plan of 10,000 types keeps none. */
+	if (t->form && !(e->has_base && same(e->local_hash, e->st.base_hash) &&
+			 doc && same(e->remote_hash, e->st.base_hash))) {
+		e->form = json_deep_copy(t->form);
+		e->prop_keys = json_incref(t->prop_keys);
 	}
 	return 0;
 }
@@ -442,6 +489,87 @@ static int apply_filters(struct planner *p)
 	return 0;
 }
 
+static int pull_form(struct planner *p, struct entry *e, const json_t *from,
+		     const json_t *to);
+static void settle_to(struct entry *e, enum plan_action a, const char *why);
+
+/* pull --adopt KEY: a remote type nobody manages becomes a Catalyst type. */
+static int add_imports(struct planner *p)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(p->o->adopt, i, v)
+	{
+		const char *key = json_string_value(v);
+		const json_t *doc =
+			key ? json_object_get(p->remote, key) : NULL;
+		struct entry *e;
+		json_t *owned;
+		int ret;
+
+		if (key && json_object_get(p->index, key))
+			return err_set(ERR_USAGE,
+				       "--adopt '%s': that type is managed "
+				       "already (plain 'pull' brings its "
+				       "changes)",
+				       key);
+		if (!doc)
+			return err_set(ERR_USAGE,
+				       "--adopt '%s': no such type in the "
+				       "target (see 'catalyst-sync status "
+				       "--all')",
+				       key ? key : "?");
+		e = add_entry(p, key);
+		e->importing = 1;
+		e->findings = json_array();
+		set_remote(e, json_incref((json_t *)doc), NULL);
+		if ((ret = owned_hash(e->remote_hash, doc)) < 0)
+			return ret;
+		owned = tform_owned(doc);
+		ret = pull_form(p, e, NULL, owned);
+		json_decref(owned);
+		if (ret == 0)
+			settle_to(e, PLAN_IMPORT,
+				  "only in the CMS: becomes a Catalyst type "
+				  "(--adopt)");
+	}
+	return 0;
+}
+
+/* rollback: the Catalyst side of some types is taken from elsewhere. */
+static int apply_overrides(struct planner *p)
+{
+	const char *key;
+	json_t *doc;
+	int ret;
+
+	json_object_foreach((json_t *)p->o->desired, key, doc)
+	{
+		const json_t *ix = json_object_get(p->index, key);
+		struct entry *e;
+
+		if (!ix)
+			return err_set(ERR_NOTFOUND,
+				       "'%s' is not a managed content type of "
+				       "this target",
+				       key);
+		e = &p->e[json_integer_value(ix)];
+		json_decref(e->desired);
+		e->desired = NULL;
+		free(e->error);
+		e->error = NULL;
+		e->local_hash[0] = '\0';
+		e->local_present = !json_is_null(doc);
+		if (e->local_present) {
+			e->desired = tform_owned(doc);
+			if ((ret = canon_hash(e->local_hash, e->desired)) < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static const char *base_type_of(const json_t *doc)
 {
 	return doc ? jx_str(doc, "baseType") : NULL;
@@ -451,6 +579,9 @@ static void decide(struct planner *p, struct entry *e)
 {
 	struct plan_sides sd = {0};
 	const char *why;
+
+	if (e->importing)
+		return;
 
 	sd.local_present = e->local_present;
 	sd.local_hash = e->local_present ? e->local_hash : NULL;
@@ -468,7 +599,7 @@ static void decide(struct planner *p, struct entry *e)
 static int writes(enum plan_action a)
 {
 	return a == PLAN_CREATE || a == PLAN_UPDATE || a == PLAN_DELETE ||
-	       a == PLAN_RECREATE;
+	       a == PLAN_RECREATE || a == PLAN_MERGE;
 }
 
 static void block(struct entry *e, const char *fmt, ...)
@@ -506,8 +637,7 @@ static void fresh_done(struct target_op *op, void *payload)
 	} else {
 		set_remote(e, json_incref(op->remote), op->etag_out);
 		e->fresh = 1;
-		if (owned_hash(e->remote_hash, e->remote) < 0 &&
-		    !fr->p->error)
+		if (owned_hash(e->remote_hash, e->remote) < 0 && !fr->p->error)
 			fr->p->error = ERR_INVALID;
 	}
 }
@@ -526,9 +656,12 @@ static int read_fresh(struct planner *p)
 	for (i = 0; i < p->nr; i++) {
 		struct entry *e = &p->e[i];
 
+		/* Drift and conflicts too: a pull records the ETag, a merge
+		 * sends it. */
 		if (e->filtered || !e->remote ||
 		    !(e->action == PLAN_UPDATE || e->action == PLAN_DELETE ||
-		      e->action == PLAN_RECREATE))
+		      e->action == PLAN_RECREATE || e->action == PLAN_DRIFT ||
+		      e->action == PLAN_CONFLICT || e->action == PLAN_IMPORT))
 			continue;
 		target_op_init(&ops[n], TARGET_OP_GET);
 		ops[n].key = xstrdup(e->key);
@@ -555,8 +688,7 @@ static int read_fresh(struct planner *p)
 }
 
 /* Validation errors, unreadable rows and data loss (stage 3). */
-static void check_entry(struct planner *p, struct entry *e,
-			enum api_version v)
+static void check_entry(struct planner *p, struct entry *e, enum api_version v)
 {
 	if (e->error) {
 		block(e, "its Catalyst row cannot be used: %s", e->error);
@@ -567,14 +699,24 @@ static void check_entry(struct planner *p, struct entry *e,
 		size_t n = 0, i;
 		const json_t *f;
 
-		json_array_foreach(e->findings, i, f)
-			n += same(jx_str(f, "severity"), "error") ||
-			     p->o->strict;
+		json_array_foreach(e->findings, i, f) n +=
+			same(jx_str(f, "severity"), "error") || p->o->strict;
 		block(e,
 		      "%zu validation finding%s must be fixed first (see "
 		      "'catalyst-sync validate %s')",
 		      n, n == 1 ? "" : "s", e->key);
 		return;
+	}
+	if (e->action == PLAN_MERGE) {
+		if (!e->merge_push)
+			return;
+		e->patch = patch_compute(e->remote, e->merged, v);
+		if (patch_is_empty(e->patch)) {
+			/* The CMS holds the merge already. */
+			e->merge_push = 0;
+			return;
+		}
+		goto data_loss;
 	}
 	if (e->action != PLAN_UPDATE)
 		return;
@@ -586,6 +728,7 @@ static void check_entry(struct planner *p, struct entry *e,
 		e->reason = xstrdup("nothing to send: recorded as the base");
 		return;
 	}
+data_loss:
 	if (patch_data_loss(e->remote, e->patch, &e->data_loss) > 0) {
 		const json_t *r;
 		size_t i;
@@ -618,6 +761,303 @@ static void check_entry(struct planner *p, struct entry *e,
 	}
 }
 
+/* ---- pulls and merges (brief §8, §9, §12) ------------------------------ */
+
+/* The decision's reason, and what settles it. */
+static void append_reason(struct entry *e, const char *more)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "%s; %s", e->reason ? e->reason : "", more);
+	free(e->reason);
+	e->reason = buf_detach(&b, NULL);
+}
+
+static void settle_to(struct entry *e, enum plan_action a, const char *why)
+{
+	e->action = a;
+	free(e->reason);
+	e->reason = xstrdup(why);
+}
+
+/* Whether a field of form has this id. */
+static int has_field_id(const json_t *fields, const char *id)
+{
+	const char *name;
+	json_t *f;
+
+	json_object_foreach((json_t *)fields, name, f)
+		if (jx_str(f, "id") && !strcmp(jx_str(f, "id"), id))
+			return 1;
+	return 0;
+}
+
+/*
+ * A property that comes back (deleted in Catalyst, kept or re-added in the
+ * CMS) is the field it was: the new field takes the identity that holds
+ * its key in field_map (the old field's id, else its old name), so the
+ * key stays bound to one field and the editors' data stays with it.
+ */
+static int revive_fields(struct planner *p, struct entry *e)
+{
+	struct store_field_key *fks = NULL;
+	json_t *fields = json_object_get(e->new_form, "fields");
+	const char *name;
+	json_t *key, *tmp;
+	size_t nr = 0, i;
+	int ret;
+
+	if (!e->type_id || !p->s || !json_is_object(fields))
+		return 0;
+	if ((ret = store_field_keys(p->s, e->type_id, &fks, &nr)) < 0)
+		return ret;
+	json_object_foreach_safe(e->new_keys, tmp, name, key)
+	{
+		json_t *field = json_object_get(fields, name);
+		const char *k = json_string_value(key);
+
+		if (!field || jx_str(field, "id") ||
+		    json_object_get(e->prop_keys, name))
+			continue;
+		for (i = 0; i < nr; i++) {
+			const char *ref = fks[i].field_ref;
+
+			if (!k || strcmp(fks[i].key, k))
+				continue;
+			if (strncmp(ref, "name:", 5)) {
+				if (!has_field_id(fields, ref))
+					json_object_set_new(field, "id",
+							    json_string(ref));
+			} else if (strcmp(ref + 5, name) &&
+				   !json_object_get(fields, ref + 5)) {
+				json_object_set(fields, ref + 5, field);
+				json_object_del(fields, name);
+				json_object_set(e->new_keys, ref + 5, key);
+				json_object_del(e->new_keys, name);
+			}
+			break;
+		}
+	}
+	store_field_keys_free(fks, nr);
+	return 0;
+}
+
+/* What Catalyst takes: the change from `from` to `to` on the head's form. */
+static int pull_form(struct planner *p, struct entry *e, const json_t *from,
+		     const json_t *to)
+{
+	struct lens_back_ctx ctx = {0};
+	struct findings f = FINDINGS_INIT;
+	int ret;
+
+	ctx.type_key = e->key;
+	ctx.type_keys = p->m ? p->m->type_keys : NULL;
+	ctx.prop_keys = e->prop_keys;
+	ctx.findings = &f;
+	json_decref(e->new_form);
+	json_decref(e->new_keys);
+	e->new_form = e->new_keys = NULL;
+	ret = lens_backward(&e->new_form, e->form, from, to, &ctx,
+			    &e->new_keys);
+	append_findings(e->findings, &f);
+	if (ret < 0) {
+		block(e,
+		      "the CMS's version cannot be written back to "
+		      "Catalyst: %s",
+		      err_msg());
+		err_clear();
+	} else if (!f.nr && (ret = revive_fields(p, e)) < 0) {
+		block(e, "cannot read the field keys: %s", err_msg());
+		err_clear();
+	} else if (f.nr) {
+		/*
+		 * Half a pull would record a base Catalyst does not hold,
+		 * and the next push would undo the rest in the CMS: the
+		 * type waits, whole, for a person.
+		 */
+		block(e,
+		      "the CMS holds what Catalyst cannot (%s: %s); nothing "
+		      "is pulled: change it in the CMS, or push Catalyst's "
+		      "version with --strategy local",
+		      f.items[0].path, f.items[0].message);
+		ret = ERR_INVALID;
+	}
+	findings_release(&f);
+	return ret;
+}
+
+/* The three-way merge of B, L and R over owned paths. */
+static int merge_sides(struct planner *p, struct entry *e)
+{
+	struct merge_result mr = MERGE_RESULT_INIT;
+	struct merge_options mo = {0};
+	json_t *base = e->has_base ? tform_owned(e->st.base_doc) : NULL;
+	json_t *remote = tform_owned(e->remote);
+	const json_t *choices = json_object_get(p->o->choices, e->key), *c;
+	size_t i;
+	int ret;
+
+	mo.prefer = same(p->o->strategy, "remote") ? MERGE_REMOTE : MERGE_LOCAL;
+	ret = merge3(base, e->desired, remote, &mo, &mr);
+	json_decref(base);
+	json_decref(remote);
+	if (ret < 0)
+		return ret;
+	json_decref(e->conflicts);
+	e->conflicts = mr.nr ? merge_conflicts_to_json(&mr) : NULL;
+	json_decref(e->merged);
+	e->merged = mr.merged ? json_incref(mr.merged) : NULL;
+	/* resolve --file: each path's chosen value, on the merge. */
+	json_array_foreach(
+		choices, i,
+		c) if ((ret = merge_set_path(&e->merged,
+					     json_object_get(c, "segments"),
+					     json_object_get(c, "value"))) <
+		       0) break;
+	merge_result_release(&mr);
+	return ret < 0 ? ret : 0;
+}
+
+/* Every conflicting path has a value chosen by resolve --file. */
+static int all_chosen(const struct planner *p, const struct entry *e)
+{
+	const json_t *choices = json_object_get(p->o->choices, e->key);
+	const json_t *c, *ch;
+	size_t i, j;
+
+	if (!choices)
+		return 0;
+	json_array_foreach(e->conflicts, i, c)
+	{
+		int found = 0;
+
+		json_array_foreach(choices, j, ch) found |=
+			json_equal(json_object_get(ch, "segments"),
+				   json_object_get(c, "segments"));
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Drift and conflicts, as the mode and the strategy settle them: pull
+ * and bidirectional modes write Catalyst (the backward lens); push mode
+ * only ever overwrites the CMS, and only with --strategy local.
+ */
+static int settle(struct planner *p, struct entry *e, enum api_version v)
+{
+	const char *mode = p->o->mode, *strategy = p->o->strategy;
+	int pulls = plan_mode_pulls(mode), pushes = plan_mode_pushes(mode);
+	int local = same(strategy, "local"), remote = same(strategy, "remote");
+	json_t *owned;
+	int ret;
+
+	(void)v;
+	if (e->filtered)
+		return 0;
+	switch (e->action) {
+	case PLAN_CREATE:
+	case PLAN_UPDATE:
+	case PLAN_DELETE:
+	case PLAN_RECREATE:
+		if (!pushes)
+			settle_to(e, PLAN_UNPUSHED,
+				  "changed in Catalyst; pull does not push: "
+				  "'apply' sends it");
+		return 0;
+	case PLAN_REMOTE_DELETED:
+		if (pulls && p->o->allow_delete && e->type_id)
+			settle_to(e, PLAN_REMOVE_LOCAL,
+				  "deleted in the CMS: removed from Catalyst "
+				  "(--allow-delete)");
+		else if (pulls)
+			append_reason(e, "'pull --allow-delete' removes it "
+					 "from Catalyst");
+		return 0;
+	case PLAN_DRIFT:
+		if (local && pushes) {
+			settle_to(e, PLAN_UPDATE,
+				  "changed in the CMS; --strategy local "
+				  "overwrites it with Catalyst's version");
+			return 0;
+		}
+		if (!pulls || !e->form)
+			return 0;
+		owned = tform_owned(e->remote);
+		ret = pull_form(p, e, e->desired, owned);
+		json_decref(owned);
+		if (ret == 0)
+			settle_to(e, PLAN_PULL,
+				  "changed in the CMS: Catalyst takes the "
+				  "change");
+		return 0;
+	case PLAN_CONFLICT:
+		break;
+	default:
+		return 0;
+	}
+	/* Deleted on one side, changed on the other. */
+	if (!e->local_present || !e->remote) {
+		if (local && pushes)
+			settle_to(e, e->remote ? PLAN_DELETE : PLAN_CREATE,
+				  e->remote ? "--strategy local: deleted in "
+					      "the CMS too"
+					    : "--strategy local: created in "
+					      "the CMS again");
+		else if (remote && pulls && !e->remote && e->type_id)
+			settle_to(e, PLAN_REMOVE_LOCAL,
+				  "--strategy remote: removed from Catalyst "
+				  "too");
+		return 0;
+	}
+	if (!e->desired)
+		return 0;
+	if ((ret = merge_sides(p, e)) < 0) {
+		block(e, "cannot merge: %s", err_msg());
+		err_clear();
+		return 0;
+	}
+	if (local && !pulls) {
+		settle_to(e, PLAN_UPDATE,
+			  "changed on both sides; --strategy local overwrites "
+			  "the CMS with Catalyst's version");
+		return 0;
+	}
+	/* Without a base every difference is an addition on both sides:
+	 * only a strategy (or a person) can tell what to keep. */
+	if (!e->has_base && !local && !remote && !p->o->choices) {
+		append_reason(e, "'resolve --strategy local|remote' picks a "
+				 "side");
+		return 0;
+	}
+	if (!pulls || !e->form ||
+	    (e->conflicts && !local && !remote && !all_chosen(p, e))) {
+		append_reason(
+			e, e->conflicts ? "conflicting changes: 'catalyst-sync "
+					  "conflicts' shows them, 'resolve' "
+					  "settles them"
+					: "they merge cleanly: 'catalyst-sync "
+					  "resolve --strategy merge' (or "
+					  "bidirectional mode) applies the "
+					  "merge");
+		return 0;
+	}
+	if (!diff_equal(e->merged, e->desired) &&
+	    pull_form(p, e, e->desired, e->merged) < 0)
+		return 0;
+	e->merge_push = pushes;
+	settle_to(e, PLAN_MERGE,
+		  e->conflicts
+			  ? (local    ? "merged; Catalyst won the conflicts "
+					"(--strategy local)"
+			     : remote ? "merged; the CMS won the conflicts "
+					"(--strategy remote)"
+				      : "merged as resolved by hand")
+			  : "changed on both sides: merged");
+	return 0;
+}
+
 /* ---- order and operations ---------------------------------------------- */
 
 static enum order_kind order_kind_of(const struct entry *e)
@@ -632,6 +1072,8 @@ static enum order_kind order_kind_of(const struct entry *e)
 		return ORDER_CREATE;
 	case PLAN_UPDATE:
 		return ORDER_UPDATE;
+	case PLAN_MERGE:
+		return e->merge_push ? ORDER_UPDATE : ORDER_NONE;
 	case PLAN_DELETE:
 		return ORDER_DELETE;
 	default:
@@ -642,6 +1084,8 @@ static enum order_kind order_kind_of(const struct entry *e)
 /* The document a node survives with (or, for deletes, had). */
 static const json_t *order_doc_of(const struct entry *e, enum order_kind k)
 {
+	if (k == ORDER_UPDATE && e->action == PLAN_MERGE)
+		return e->merged;
 	if (k == ORDER_CREATE || k == ORDER_UPDATE)
 		return e->desired;
 	return e->remote;
@@ -668,6 +1112,16 @@ static json_t *op_new(json_t *ops, const char *action, const struct entry *e)
 	return op;
 }
 
+/* rollback without --catalyst: every write keeps the base. */
+static void mark_keep_base(json_t *ops)
+{
+	json_t *op;
+	size_t i;
+
+	json_array_foreach(ops, i, op)
+		json_object_set_new(op, "keep_base", json_true());
+}
+
 static void op_after(json_t *op, size_t seq)
 {
 	json_array_append_new(json_object_get(op, "after"),
@@ -677,6 +1131,25 @@ static void op_after(json_t *op, size_t seq)
 static json_t *base_doc_for_record(const struct entry *e)
 {
 	return json_incref(e->remote);
+}
+
+/* Catalyst takes new_form; then (doc given) the base is recorded. */
+static json_t *pull_op(json_t *ops, const char *action, const struct entry *e,
+		       int record)
+{
+	json_t *op = op_new(ops, action, e);
+
+	if (e->new_form)
+		json_object_set(op, "form", e->new_form);
+	if (e->new_keys)
+		json_object_set(op, "keys", e->new_keys);
+	if (record) {
+		json_object_set_new(op, "doc", base_doc_for_record(e));
+		json_object_set_new(op, "etag",
+				    e->etag ? json_string(e->etag)
+					    : json_null());
+	}
+	return op;
 }
 
 static int build_ops(struct planner *p, json_t *ops, enum api_version v)
@@ -700,7 +1173,8 @@ static int build_ops(struct planner *p, json_t *ops, enum api_version v)
 		nodes[nn].key = e->key;
 		nodes[nn].kind = k;
 		nodes[nn].doc = order_doc_of(e, k);
-		/* An update that drops a reference lets a delete go after it. */
+		/* An update that drops a reference lets a delete go after it.
+		 */
 		nodes[nn].remote = k == ORDER_UPDATE ? e->remote : NULL;
 		node_entry[nn++] = i;
 	}
@@ -751,10 +1225,23 @@ static int build_ops(struct planner *p, json_t *ops, enum api_version v)
 					st->phase1_doc ? st->phase1_doc
 						       : e->desired);
 			if (st->phase1_doc)
-				json_object_set_new(op, "phase1",
-						    json_true());
-		} else if (e->action == PLAN_UPDATE) {
+				json_object_set_new(op, "phase1", json_true());
+		} else if (e->action == PLAN_UPDATE ||
+			   e->action == PLAN_MERGE) {
+			size_t pseq = (size_t)-1;
+
+			/* A merge writes Catalyst first: should that fail
+			 * (the row moved), the CMS is left as it was. */
+			if (e->action == PLAN_MERGE && e->new_form) {
+				pull_op(ops, "pull", e, 0);
+				pseq = json_array_size(ops) - 1;
+			}
 			op = op_new(ops, "update", e);
+			if (pseq != (size_t)-1) {
+				op_after(op, pseq);
+				json_object_set_new(op, "head_version",
+						    json_true());
+			}
 			json_object_set(op, "patch", e->patch);
 			json_object_set_new(op, "if_match",
 					    e->etag ? json_string(e->etag)
@@ -779,8 +1266,7 @@ static int build_ops(struct planner *p, json_t *ops, enum api_version v)
 					st->phase1_doc ? st->phase1_doc
 						       : e->desired);
 			if (st->phase1_doc)
-				json_object_set_new(op, "phase1",
-						    json_true());
+				json_object_set_new(op, "phase1", json_true());
 			op_after(op, dseq);
 			step_seq[i] = json_array_size(ops) - 1;
 			continue;
@@ -813,6 +1299,21 @@ static int build_ops(struct planner *p, json_t *ops, enum api_version v)
 						    : json_null());
 		} else if (e->action == PLAN_FORGET) {
 			op_new(ops, "forget", e);
+		} else if (e->action == PLAN_PULL ||
+			   (e->action == PLAN_MERGE && !e->merge_push)) {
+			/* Pull mode: Catalyst takes the merge and the
+			 * remote becomes the base; the next push sends the
+			 * rest. */
+			pull_op(ops, e->new_form ? "pull" : "record_base", e,
+				1);
+		} else if (e->action == PLAN_IMPORT) {
+			op = pull_op(ops, "pull_create", e, 1);
+			if (p->o->website_id)
+				json_object_set_new(
+					op, "website_id",
+					json_string(p->o->website_id));
+		} else if (e->action == PLAN_REMOVE_LOCAL) {
+			op_new(ops, "pull_delete", e);
 		}
 	}
 	ret = 0;
@@ -840,7 +1341,17 @@ static json_t *changes_of(const struct entry *e)
 		from = e->remote ? tform_owned(e->remote) : NULL;
 		to = e->desired;
 		break;
+	case PLAN_MERGE:
+		from = tform_owned(e->remote);
+		to = e->merged;
+		break;
+	case PLAN_IMPORT:
+		to = tform_owned(e->remote);
+		diff_json(&d, NULL, to, NULL);
+		json_decref((json_t *)to);
+		goto done;
 	case PLAN_DRIFT:
+	case PLAN_PULL:
 		from = e->has_base ? tform_owned(e->st.base_doc) : NULL;
 		to = e->remote ? tform_owned(e->remote) : NULL;
 		diff_json(&d, from, to, NULL);
@@ -906,6 +1417,18 @@ static json_t *type_json(const struct entry *e)
 				json_object_get(e->desired, "properties"))));
 	if ((changes = changes_of(e)))
 		json_object_set_new(o, "changes", changes);
+	if (e->action == PLAN_MERGE && e->merged) {
+		struct diff d = DIFF_INIT;
+
+		/* What Catalyst takes from the merge. */
+		diff_json(&d, e->desired, e->merged, NULL);
+		json_object_set_new(o, "catalyst_changes", diff_to_json(&d));
+		diff_release(&d);
+	}
+	if (e->conflicts)
+		json_object_set(o, "conflicts", e->conflicts);
+	if (e->action == PLAN_CONFLICT && e->merged && !e->conflicts)
+		json_object_set_new(o, "mergeable", json_true());
 	if (e->data_loss && json_array_size(e->data_loss))
 		json_object_set(o, "data_loss", e->data_loss);
 	if (json_array_size(e->findings))
@@ -966,8 +1489,8 @@ static int document(struct planner *p, json_t *ops, json_t **out)
 		if (e->action != PLAN_NONE)
 			json_array_append_new(types, type_json(e));
 	}
-	json_object_foreach(p->remote, key, doc)
-		unmanaged += !json_object_get(p->index, key);
+	json_object_foreach(p->remote, key, doc) unmanaged +=
+		!json_object_get(p->index, key);
 	for (i = 0; i < ACTIONS_NR; i++)
 		json_object_set_new(summary, action_names[i],
 				    json_integer((json_int_t)counts[i]));
@@ -995,6 +1518,9 @@ static int document(struct planner *p, json_t *ops, json_t **out)
 		ret = err_set(ERR_GENERIC, "cannot build the plan document");
 		goto out;
 	}
+	if (p->o->strategy)
+		json_object_set_new(plan, "strategy",
+				    json_string(p->o->strategy));
 	if (p->o->only)
 		json_object_set_new(plan, "only", json_deep_copy(p->o->only));
 	if (p->o->exclude)
@@ -1053,7 +1579,8 @@ int plan_build(struct store *s, struct target *t, struct model *m,
 	for (i = 0; i < p.nr; i++)
 		json_object_set_new(p.index, p.e[i].key,
 				    json_integer((json_int_t)i));
-	if ((ret = apply_filters(&p)) < 0)
+	if ((ret = apply_filters(&p)) < 0 || (ret = add_imports(&p)) < 0 ||
+	    (ret = apply_overrides(&p)) < 0)
 		goto out;
 	for (i = 0; i < p.nr; i++)
 		if (!p.e[i].filtered)
@@ -1061,10 +1588,17 @@ int plan_build(struct store *s, struct target *t, struct model *m,
 	if ((ret = read_fresh(&p)) < 0)
 		goto out;
 	for (i = 0; i < p.nr; i++)
+		if (!p.e[i].filtered &&
+		    (ret = settle(&p, &p.e[i], t->version)) < 0)
+			goto out;
+	for (i = 0; i < p.nr; i++)
 		if (!p.e[i].filtered)
 			check_entry(&p, &p.e[i], t->version);
-	if ((ret = build_ops(&p, ops, t->version)) < 0 ||
-	    (ret = document(&p, ops, out)) < 0)
+	if ((ret = build_ops(&p, ops, t->version)) < 0)
+		goto out;
+	if (o->keep_base)
+		mark_keep_base(ops);
+	if ((ret = document(&p, ops, out)) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -31,18 +31,26 @@ struct target;
 
 /* What the plan does with one type. */
 enum plan_action {
-	PLAN_NONE = 0,	    /* in sync */
-	PLAN_CREATE,	    /* push: not in the target yet */
-	PLAN_UPDATE,	    /* push: patch the target */
-	PLAN_DELETE,	    /* deleted in Catalyst: delete in the target */
-	PLAN_RECREATE,	    /* baseType change allowed: delete, create */
-	PLAN_ADOPT,	    /* no base, both sides equal: record the base */
-	PLAN_CONVERGED,	    /* both changed the same way: record the base */
-	PLAN_FORGET,	    /* deleted on both sides: forget the state */
-	PLAN_DRIFT,	    /* changed in the CMS only (attention) */
-	PLAN_CONFLICT,	    /* changed on both sides (attention) */
+	PLAN_NONE = 0,	     /* in sync */
+	PLAN_CREATE,	     /* push: not in the target yet */
+	PLAN_UPDATE,	     /* push: patch the target */
+	PLAN_DELETE,	     /* deleted in Catalyst: delete in the target */
+	PLAN_RECREATE,	     /* baseType change allowed: delete, create */
+	PLAN_ADOPT,	     /* no base, both sides equal: record the base */
+	PLAN_CONVERGED,	     /* both changed the same way: record the base */
+	PLAN_FORGET,	     /* deleted on both sides: forget the state */
+	PLAN_DRIFT,	     /* changed in the CMS only (attention) */
+	PLAN_CONFLICT,	     /* changed on both sides (attention) */
 	PLAN_REMOTE_DELETED, /* deleted in the CMS only (attention) */
-	PLAN_BLOCKED	    /* invalid, data loss, unsafe, or dependent */
+	PLAN_BLOCKED,	     /* invalid, data loss, unsafe, or dependent */
+	/* The actions that write Catalyst (pull and bidirectional modes,
+	 * strategies; brief §8, §12). */
+	PLAN_PULL,	  /* changed in the CMS only: Catalyst takes it */
+	PLAN_MERGE,	  /* changed on both sides, merged: Catalyst takes
+			     the merge, and (bidirectional) the CMS too */
+	PLAN_UNPUSHED,	  /* changed in Catalyst; pull mode leaves it */
+	PLAN_IMPORT,	  /* in the CMS only: becomes a Catalyst type */
+	PLAN_REMOVE_LOCAL /* deleted in the CMS: removed from Catalyst */
 };
 
 /* "create", "update", ... as in plan files. */
@@ -80,8 +88,8 @@ struct plan_sides {
 enum plan_action plan_decide(const struct plan_sides *s, const char **reason);
 
 struct plan_options {
-	const char *target_name;  /* the sync.platforms entry */
-	const char *target_url;	  /* for the plan's identity */
+	const char *target_name; /* the sync.platforms entry */
+	const char *target_url;	 /* for the plan's identity */
 	const char *website_id;
 	const char *website_name; /* may be NULL */
 	const char *mode;	  /* push | pull | bidirectional */
@@ -92,7 +100,37 @@ struct plan_options {
 	 * for no filter. */
 	const json_t *only;
 	const json_t *exclude;
+	/*
+	 * How conflicts (and, with "local", drift) are settled (brief §9):
+	 * NULL or "merge" (a clean merge goes through where Catalyst may be
+	 * written; real conflicts wait), "local" (Catalyst wins the
+	 * conflicting paths; in push mode the CMS is overwritten), "remote"
+	 * (the CMS wins them; needs a mode that writes Catalyst).
+	 */
+	const char *strategy;
+	/* pull --allow-delete: types deleted in the CMS are removed from
+	 * Catalyst. */
+	int allow_delete;
+	/* pull --adopt: remote keys that become Catalyst types (array). */
+	const json_t *adopt;
+	/* resolve --file: {type key: [{"segments": [...], "value"?: V}]},
+	 * the value each conflicting path takes (no value: removed), on top
+	 * of the automatic merge. */
+	const json_t *choices;
+	/* rollback: {type key: canonical target doc, or null}, what the
+	 * type's Catalyst side is taken to be instead of its head (null: as
+	 * if deleted). The keys must be managed types. */
+	const json_t *desired;
+	/* rollback without --catalyst: the writes leave the base as it was,
+	 * so that the CMS shows as drift until Catalyst follows (pull) or
+	 * is pushed again (--strategy local). */
+	int keep_base;
 };
+
+/* True when a mode writes Catalyst (pull, bidirectional) or the CMS
+ * (push, bidirectional). */
+int plan_mode_pulls(const char *mode);
+int plan_mode_pushes(const char *mode);
 
 /*
  * Builds the plan for the types of m (opened on one website, m->store set)

@@ -10,7 +10,8 @@
 #include "util/banned.h"
 
 static const char *const op_actions[] = {
-	"create", "update", "delete", "link", "record_base", "forget", NULL};
+	"create", "update", "delete",	   "link",	  "record_base",
+	"forget", "pull",   "pull_create", "pull_delete", NULL};
 
 static int known_op_action(const char *a)
 {
@@ -67,9 +68,16 @@ static int check_op(const json_t *op, size_t i)
 	if ((!strcmp(action, "update") || !strcmp(action, "delete")) &&
 	    !json_is_object(json_object_get(op, "remote")))
 		return bad("must be an object", i, "remote");
-	if (!strcmp(action, "record_base") &&
+	if ((!strcmp(action, "record_base") ||
+	     !strcmp(action, "pull_create")) &&
 	    !json_is_object(json_object_get(op, "doc")))
 		return bad("must be an object", i, "doc");
+	if ((!strcmp(action, "pull") || !strcmp(action, "pull_create")) &&
+	    !json_is_object(json_object_get(op, "form")))
+		return bad("must be an object", i, "form");
+	if ((!strcmp(action, "pull") || !strcmp(action, "pull_delete")) &&
+	    (!jx_str(op, "type_id") || !jx_str(op, "version")))
+		return bad("are missing", i, "type_id or version");
 	return 0;
 }
 
@@ -112,9 +120,8 @@ int plan_check(const json_t *plan)
 				       "key and a known action",
 				       i);
 	}
-	json_array_foreach(ops, i, op)
-		if ((ret = check_op(op, i)) < 0)
-			return ret;
+	json_array_foreach(ops, i,
+			   op) if ((ret = check_op(op, i)) < 0) return ret;
 	return 0;
 }
 

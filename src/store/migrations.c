@@ -430,8 +430,8 @@ static const char migration_4[] =
 	" type_id TEXT,"
 	" type_key TEXT NOT NULL CHECK (length(type_key) > 0),"
 	" version_id TEXT,"
-	" direction TEXT NOT NULL CHECK (direction IN ('push', 'pull')),"
-	ACTIONS_4
+	" direction TEXT NOT NULL CHECK (direction IN ('push', "
+	"'pull'))," ACTIONS_4
 	" status TEXT NOT NULL CHECK (status IN ('SUCCESS', 'FAILED',"
 	"  'PARTIAL', 'SKIPPED')),"
 	" pushed_data TEXT,"

@@ -630,10 +630,10 @@ static int one_of(const char *s, const char *const *list)
 static const char *const run_modes[] = {"push", "pull", "bidirectional", NULL};
 static const char *const run_statuses[] = {"running", "done",	     "partial",
 					   "failed",  "interrupted", NULL};
-static const char *const op_actions[] = {
-	"create", "update", "delete",	   "link",	  "import",
-	"record_base", "forget", "pull", "pull_create", "pull_delete",
-	NULL};
+static const char *const op_actions[] = {"create",	"update", "delete",
+					 "link",	"import", "record_base",
+					 "forget",	"pull",	  "pull_create",
+					 "pull_delete", NULL};
 static const char *const op_states[] = {"pending", "running", "done",
 					"failed",  "skipped", NULL};
 static const char *const history_statuses[] = {"SUCCESS", "FAILED", "PARTIAL",

@@ -68,9 +68,10 @@ static int set_value(const struct opt_spec *o, const char *value)
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (errno || end == value || *end)
-			return err_set(ERR_USAGE,
-				       "option '--%s' expects a number, not '%s'",
-				       o->long_name, value);
+			return err_set(
+				ERR_USAGE,
+				"option '--%s' expects a number, not '%s'",
+				o->long_name, value);
 		*(long *)o->dest = v;
 		return 0;
 	}
@@ -113,21 +114,24 @@ int opt_parse(const struct opt_spec *const *tables, int argc, char **argv,
 
 			o = find_long(tables, name, n);
 			if (!o)
-				return err_set(ERR_USAGE, "unknown option '--%.*s'",
+				return err_set(ERR_USAGE,
+					       "unknown option '--%.*s'",
 					       (int)n, name);
 			if (eq) {
 				if (!takes_value(o))
-					return err_set(ERR_USAGE,
-						       "option '--%s' takes no value",
-						       o->long_name);
+					return err_set(
+						ERR_USAGE,
+						"option '--%s' takes no value",
+						o->long_name);
 				value = eq + 1;
 			}
 		} else {
 			if (arg[2])
-				return err_set(ERR_USAGE,
-					       "unknown option '%s' (short options "
-					       "cannot be combined)",
-					       arg);
+				return err_set(
+					ERR_USAGE,
+					"unknown option '%s' (short options "
+					"cannot be combined)",
+					arg);
 			o = find_short(tables, arg[1]);
 			if (!o)
 				return err_set(ERR_USAGE, "unknown option '%s'",
@@ -135,9 +139,10 @@ int opt_parse(const struct opt_spec *const *tables, int argc, char **argv,
 		}
 		if (takes_value(o) && !value) {
 			if (i + 1 >= argc)
-				return err_set(ERR_USAGE,
-					       "option '--%s' needs a value (%s)",
-					       o->long_name, o->arg_name);
+				return err_set(
+					ERR_USAGE,
+					"option '--%s' needs a value (%s)",
+					o->long_name, o->arg_name);
 			value = argv[++i];
 		}
 		if (set_value(o, value) < 0)
@@ -169,13 +174,20 @@ void opt_usage(FILE *out, const char *synopsis, const char *description,
 			if (takes_value(o))
 				buf_addf(&left, " %s", o->arg_name);
 			if (left.len < 26)
-				fprintf(out, "    %-26s%s\n", left.ptr, o->help);
+				fprintf(out, "    %-26s%s\n", left.ptr,
+					o->help);
 			else
 				fprintf(out, "    %s\n    %-26s%s\n", left.ptr,
 					"", o->help);
 			buf_release(&left);
 		}
 	}
+}
+
+void opt_list_add(struct opt_list *l, const char *item)
+{
+	ALLOC_GROW(l->items, l->nr + 1, l->alloc);
+	l->items[l->nr++] = xstrdup(item);
 }
 
 void opt_list_release(struct opt_list *l)

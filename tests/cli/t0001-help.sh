@@ -35,7 +35,7 @@ first_text_block() {
 }
 
 for c in validate export init status diff log show record map \
-	history runs gc plan apply resume demo; do
+	history runs gc plan apply resume demo pull conflicts resolve rollback; do
 	test_expect_success "$c --help matches docs/catalyst-sync-$c.md" "
 		cs $c --help >help.txt &&
 		first_text_block \"\$CS_SOURCE_DIR/docs/catalyst-sync-$c.md\" >doc.txt &&

@@ -288,7 +288,7 @@ test_expect_success 'changed on both sides differently is a conflict, not an ove
 	editor_patch Author "{\"properties\":{\"fullName\":{\"displayName\":\"Writer\"}}}" &&
 	test_expect_code 3 cs plan >out && cat out &&
 	grep -q "^  !   conflict  Author$" out &&
-	grep -q "^                changed in Catalyst and in the CMS$" out &&
+	grep -q "^                changed in Catalyst and in the CMS; conflicting changes: " out &&
 	grep -q "~ properties.fullName.displayName: \"Writer\" -> \"Name\"" out &&
 	jmark &&
 	test_expect_code 3 cs apply --auto-approve </dev/null >out &&

@@ -325,6 +325,123 @@ static void test_no_triggers(void)
 	env_release(&e);
 }
 
+/* A form of an old version with one member set (for branch edits). */
+static json_t *old_form(struct env *e, const char *version, const char *field,
+			const char *member, const char *value)
+{
+	struct store_version v;
+	json_t *form = NULL;
+
+	if (store_version_get(e->s, version, &v))
+		return NULL;
+	form = json_deep_copy(v.snapshot);
+	store_version_release(&v);
+	if (field)
+		json_object_set_new(
+			json_object_get(json_object_get(form, "fields"), field),
+			member, json_string(value));
+	else
+		json_object_set_new(form, member, json_string(value));
+	return form;
+}
+
+/*
+ * Branches of the version history (brief §7, §9): head is the main line
+ * (v1 + an AI label edit), branch an edit of v1 kept as a branch.
+ */
+static void test_merges(struct env *e, const char *v1, const char *head,
+			const char *branch)
+{
+	struct history_merge_result mr = {0};
+	struct history_record_result rr;
+	struct history_edit ed = {0};
+	struct store_conflict_query q = {0};
+	struct store_conflict_list cl = {0};
+	struct store_version v;
+	json_t *form, *branches = NULL;
+	char now[CANON_HASH_LEN + 1];
+
+	ok(!history_merge(e->s, e->c, ARTICLE, branch, HISTORY_MERGE_AUTO,
+			  "merger", &mr) &&
+		   mr.version[0] && !mr.conflicts && !strcmp(mr.ancestor, v1),
+	   "the branch merges cleanly, from their common ancestor");
+	ok(!store_version_get(e->s, mr.version, &v) && v.parents_nr == 2 &&
+		   !strcmp(v.parents[0], head) &&
+		   !strcmp(v.parents[1], branch) && !strcmp(v.source, "SYNC") &&
+		   v.mainline,
+	   "a main-line version with two parents: the head, then the branch");
+	store_version_release(&v);
+	form = form_of(e->c, ARTICLE);
+	is_str(jx_str(form, "description"), "Branch text",
+	       "Catalyst holds the branch's edit");
+	is_str(jx_str(json_object_get(json_object_get(form, "fields"), "title"),
+		      "label"),
+	       "Headline", "and the head's");
+	json_decref(form);
+	ok(!history_heads(e->s, ARTICLE, now, &branches) &&
+		   !strcmp(now, mr.version) && json_array_size(branches) == 0,
+	   "one head again");
+	json_decref(branches);
+	history_merge_result_release(&mr);
+	ok(history_merge(e->s, e->c, ARTICLE, branch, HISTORY_MERGE_AUTO,
+			 "merger", &mr) == ERR_INVALID &&
+		   !mr.version[0],
+	   "a merged branch is not merged twice");
+	err_clear();
+	history_merge_result_release(&mr);
+
+	/* An edit of v1 that changes what the head changed: a conflict. */
+	form = old_form(e, v1, "title", "label", "Title from the UI");
+	ed.type_id = ARTICLE;
+	ed.form = form;
+	ed.source = "UI";
+	ed.author = "ana";
+	ed.base = v1;
+	ok(form && !history_record(e->s, e->c, &ed, &rr) && rr.branch &&
+		   !rr.merged[0] && rr.conflicts == 1,
+	   "a conflicting edit on an old base stays a branch");
+	q.origin = "branch";
+	q.type_id = ARTICLE;
+	q.pending_only = 1;
+	ok(!store_conflict_query(e->s, &q, &cl) && cl.nr == 1 &&
+		   !strcmp(cl.items[0].path, "fields.title.label") &&
+		   json_equal(cl.items[0].remote_value,
+			      json_object_get(
+				      json_object_get(
+					      json_object_get(form, "fields"),
+					      "title"),
+				      "label")),
+	   "its conflict is in the log, with the branch's value");
+	store_conflict_list_release(&cl);
+	json_decref(form);
+	ok(!history_merge(e->s, e->c, ARTICLE, rr.version, HISTORY_MERGE_BRANCH,
+			  "ana", &mr) &&
+		   mr.version[0] && mr.conflicts == 1,
+	   "merged with the branch winning the conflict");
+	form = form_of(e->c, ARTICLE);
+	is_str(jx_str(json_object_get(json_object_get(form, "fields"), "title"),
+		      "label"),
+	       "Title from the UI", "Catalyst holds the branch's label");
+	json_decref(form);
+	history_merge_result_release(&mr);
+	ok(!store_conflict_query(e->s, &q, &cl) && cl.nr == 0,
+	   "the conflict is resolved in the log");
+	store_conflict_list_release(&cl);
+
+	/* An edit of v1 elsewhere merges by itself, at record time. */
+	form = old_form(e, v1, NULL, "pluralName", "Stories");
+	ed.form = form;
+	ok(form && !history_record(e->s, e->c, &ed, &rr) && rr.branch &&
+		   rr.merged[0] && !rr.conflicts,
+	   "an edit on an old base is merged at once");
+	json_decref(form);
+	form = form_of(e->c, ARTICLE);
+	ok(!strcmp(jx_str(form, "pluralName"), "Stories") &&
+		   !strcmp(jx_str(form, "description"), "Branch text"),
+	   "Catalyst holds both");
+	json_decref(form);
+}
+
 static void test_record_and_branch(void)
 {
 	struct env e = {0};
@@ -387,6 +504,7 @@ static void test_record_and_branch(void)
 	ed.base = v1;
 	ed.source = "UI";
 	ed.author = "ana";
+	ed.no_merge = 1;
 	ok(!history_record(e.s, e.c, &ed, &res2), "record on an old base");
 	ok(res2.branch && !res2.written, "a branch, not written to Catalyst");
 	ok(!history_heads(e.s, ARTICLE, head, &branches) &&
@@ -401,6 +519,10 @@ static void test_record_and_branch(void)
 	ok(!jx_str(form, "description") ||
 		   strcmp(jx_str(form, "description"), "Branch text"),
 	   "Catalyst keeps the head");
+	ed.no_merge = 0;
+	test_merges(&e, v1, res.version, res2.version);
+	json_decref(form);
+	form = form_of(e.c, ARTICLE);
 
 	/* A renamed field keeps its property key. */
 	{
