@@ -11,10 +11,9 @@
 #include "util/banned.h"
 
 /* The set-valued members of brief §4. */
-static const char *const default_sets[] = {
-	"mayContainTypes", "allowedTypes", "restrictedTypes",
-	"compositionBehaviors", "mediaFileExtensions", NULL
-};
+const char *const diff_default_set_keys[] = {
+	"mayContainTypes",	"allowedTypes",	       "restrictedTypes",
+	"compositionBehaviors", "mediaFileExtensions", NULL};
 
 int diff_equal(const json_t *a, const json_t *b)
 {
@@ -68,14 +67,13 @@ static int is_ident(const char *s)
 	return 1;
 }
 
-static char *display_path(const json_t *segments, int set_member)
+char *diff_path(const json_t *segments, size_t nr)
 {
 	struct buf b = BUF_INIT;
-	json_t *s;
 	size_t i;
 
-	json_array_foreach(segments, i, s)
-	{
+	for (i = 0; i < nr && i < json_array_size(segments); i++) {
+		const json_t *s = json_array_get(segments, i);
 		const char *name = json_string_value(s);
 
 		if (is_ident(name)) {
@@ -88,8 +86,19 @@ static char *display_path(const json_t *segments, int set_member)
 			buf_addch(&b, ']');
 		}
 	}
-	if (set_member)
-		buf_adds(&b, "[]");
+	return buf_detach(&b, NULL);
+}
+
+static char *display_path(const json_t *segments, int set_member)
+{
+	char *path = diff_path(segments, json_array_size(segments));
+	struct buf b = BUF_INIT;
+
+	if (!set_member)
+		return path;
+	buf_adds(&b, path);
+	buf_adds(&b, "[]");
+	free(path);
 	return buf_detach(&b, NULL);
 }
 
@@ -194,7 +203,7 @@ void diff_json(struct diff *out, const json_t *a, const json_t *b,
 	json_t *segments = json_array();
 
 	walk(out, segments, a, b,
-	     opt && opt->set_keys ? opt->set_keys : default_sets);
+	     opt && opt->set_keys ? opt->set_keys : diff_default_set_keys);
 	json_decref(segments);
 }
 

@@ -65,6 +65,14 @@ void diff_json(struct diff *out, const json_t *a, const json_t *b,
 
 void diff_release(struct diff *d);
 
+/* The set-valued members brief §4 names (NULL-ended): the default of diff
+ * and of merge (core/merge3.h). */
+extern const char *const diff_default_set_keys[];
+
+/* The display path of the first nr segments, as entries' paths read
+ * ("fields.title.label", fields["a.b"]); a new string, "" for none. */
+char *diff_path(const json_t *segments, size_t nr);
+
 /* True when a and b are equal as canonical JSON (numbers by value). */
 int diff_equal(const json_t *a, const json_t *b);
 

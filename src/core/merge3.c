@@ -20,11 +20,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-/* diff.c's default set-valued members (brief §4): keep the two in step. */
-static const char *const default_sets[] = {
-	"mayContainTypes",	"allowedTypes",	       "restrictedTypes",
-	"compositionBehaviors", "mediaFileExtensions", NULL};
-
 struct member;
 
 struct merge_ctx {
@@ -59,44 +54,6 @@ static json_t *must(json_t *v)
 static json_t *dup_value(const json_t *v)
 {
 	return v ? must(json_deep_copy(v)) : NULL;
-}
-
-/* As diff.c's, so that a conflict's path reads like a diff entry's. */
-static int is_ident(const char *s)
-{
-	if (!*s || (*s >= '0' && *s <= '9'))
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '$' ||
-		      *s == '-'))
-			return 0;
-	return 1;
-}
-
-/* The display path of the first nr segments (diff.c's display_path). */
-static char *display_path(const json_t *segments, size_t nr)
-{
-	struct buf b = BUF_INIT;
-	json_t *s;
-	size_t i;
-
-	for (i = 0; i < nr; i++) {
-		const char *name;
-
-		s = json_array_get(segments, i);
-		name = json_string_value(s);
-		if (is_ident(name)) {
-			if (i)
-				buf_addch(&b, '.');
-			buf_adds(&b, name);
-		} else {
-			buf_addch(&b, '[');
-			jx_dump_compact(&b, s);
-			buf_addch(&b, ']');
-		}
-	}
-	return buf_detach(&b, NULL);
 }
 
 /*
@@ -354,7 +311,7 @@ static void add_conflict(struct merge_ctx *c, enum merge_kind kind,
 	m = &out->items[out->nr++];
 	m->kind = kind;
 	m->segments = segments;
-	m->path = display_path(segments, c->depth);
+	m->path = diff_path(segments, c->depth);
 	m->base = dup_value(b);
 	m->local = dup_value(l);
 	m->remote = dup_value(r);
@@ -547,7 +504,7 @@ int merge3(const json_t *base, const json_t *local, const json_t *remote,
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
-	c.sets = opt && opt->set_keys ? opt->set_keys : default_sets;
+	c.sets = opt && opt->set_keys ? opt->set_keys : diff_default_set_keys;
 	c.prefer = opt ? opt->prefer : MERGE_LOCAL;
 	c.out = out;
 	ret = merge_node(&c, base, local, remote, &out->merged);
@@ -633,8 +590,8 @@ static int check_path(const json_t *doc, const json_t *segments)
 				       i);
 	for (i = 0; i < n && cur; i++) {
 		if (!json_is_object(cur)) {
-			what = display_path(segments, n);
-			where = display_path(segments, i);
+			what = diff_path(segments, n);
+			where = diff_path(segments, i);
 			if (*where)
 				ret = err_set(ERR_INVALID,
 					      "cannot set '%s': '%s' is not an "
