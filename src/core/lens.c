@@ -42,16 +42,15 @@ struct field_in {
 	const char *name;
 	const json_t *field;
 	const json_t *validation; /* an object, or NULL */
-	const char *type;         /* the type being mapped */
-	int as_item;              /* mapping an array's items */
+	const char *type;	  /* the type being mapped */
+	int as_item;		  /* mapping an array's items */
 };
 
-static void warn(struct lens_run *r, const struct field_in *f,
-		 const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void warn(struct lens_run *r, const struct field_in *f, const char *code,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void warn(struct lens_run *r, const struct field_in *f,
-		 const char *code, const char *fmt, ...)
+static void warn(struct lens_run *r, const struct field_in *f, const char *code,
+		 const char *fmt, ...)
 {
 	struct buf path = BUF_INIT;
 	struct buf msg = BUF_INIT;
@@ -84,18 +83,6 @@ static json_t *str_list(const char *s)
 	return a;
 }
 
-static int is_integral(const json_t *v)
-{
-	double d;
-
-	if (json_is_integer(v))
-		return 1;
-	if (!json_is_real(v))
-		return 0;
-	d = json_real_value(v);
-	return isfinite(d) && d == floor(d);
-}
-
 /*
  * Copies validation[from] to dst[to] when it is a count: an integral number
  * from 0 to INT32_MAX (minLength, maxLength, minItems, maxItems).
@@ -106,7 +93,7 @@ static void copy_count(json_t *dst, const char *to, const json_t *validation,
 	const json_t *v = json_object_get(validation, from);
 	double d;
 
-	if (!is_integral(v))
+	if (!jx_is_integral(v))
 		return;
 	d = json_number_value(v);
 	if (d < 0 || d > INT32_MAX)
@@ -150,8 +137,7 @@ static void map_string(json_t *dst, const struct field_in *f,
 		set_str(dst, "pattern", pattern);
 }
 
-static void map_email(json_t *dst, const struct field_in *f,
-		      struct lens_run *r)
+static void map_email(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
 	map_string(dst, f, r);
 	if (!json_object_get(dst, "pattern"))
@@ -170,8 +156,8 @@ static void map_number(json_t *dst, const struct field_in *f,
 		       struct lens_run *r)
 {
 	const json_t *precision = json_object_get(f->validation, "precision");
-	int integer = json_is_number(precision) &&
-		      json_number_value(precision) == 0;
+	int integer =
+		json_is_number(precision) && json_number_value(precision) == 0;
 
 	(void)r;
 	set_str(dst, "type", integer ? "integer" : "float");
@@ -199,7 +185,8 @@ static void copy_date(json_t *dst, const char *to, const struct field_in *f,
 	if (!v || json_is_null(v) ||
 	    (json_is_string(v) && !json_string_length(v)))
 		return;
-	if (json_is_string(v) && !time_parse_iso(json_string_value(v), &ms, NULL))
+	if (json_is_string(v) &&
+	    !time_parse_iso(json_string_value(v), &ms, NULL))
 		bad = time_format_utc(&iso, ms);
 	else if (json_is_integer(v))
 		bad = time_format_utc(&iso, json_integer_value(v));
@@ -208,8 +195,7 @@ static void copy_date(json_t *dst, const char *to, const struct field_in *f,
 	buf_release(&iso);
 }
 
-static void map_date(json_t *dst, const struct field_in *f,
-		     struct lens_run *r)
+static void map_date(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
 	(void)r;
 	set_str(dst, "type", "dateTime");
@@ -224,8 +210,7 @@ static void map_url(json_t *dst, const struct field_in *f, struct lens_run *r)
 	set_str(dst, "type", "url");
 }
 
-static void map_json(json_t *dst, const struct field_in *f,
-		     struct lens_run *r)
+static void map_json(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
 	(void)f;
 	(void)r;
@@ -295,7 +280,8 @@ static enum option_kind classify_options(const json_t *options)
 	const json_t *opt;
 	size_t i;
 
-	json_array_foreach(options, i, opt) {
+	json_array_foreach(options, i, opt)
+	{
 		const json_t *v = option_value(opt);
 
 		if (!v)
@@ -331,7 +317,8 @@ static json_t *build_enum(const json_t *options, int as_text, int *integral)
 	size_t i, j;
 
 	*integral = 1;
-	json_array_foreach(options, i, opt) {
+	json_array_foreach(options, i, opt)
+	{
 		const json_t *v = option_value(opt);
 		const char *label = jx_str(opt, "label");
 		json_t *value, *seen, *entry;
@@ -345,12 +332,13 @@ static json_t *build_enum(const json_t *options, int as_text, int *integral)
 			value = json_stringn(text.ptr, text.len);
 		} else {
 			value = json_deep_copy(v);
-			if (!is_integral(v))
+			if (!jx_is_integral(v))
 				*integral = 0;
 		}
-		json_array_foreach(list, j, seen)
-			if (same_value(json_object_get(seen, "value"), value))
-				dup = 1;
+		json_array_foreach(
+			list, j,
+			seen) if (same_value(json_object_get(seen, "value"),
+					     value)) dup = 1;
 		buf_reset(&text);
 		if (label && *label)
 			buf_adds(&text, label);
@@ -447,8 +435,7 @@ static json_t *image_reference(void)
 	return ref;
 }
 
-static void map_image(json_t *dst, const struct field_in *f,
-		      struct lens_run *r)
+static void map_image(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
 	json_t *ref = image_reference();
 
@@ -492,8 +479,7 @@ static void add_media_kinds(json_t *types, const char *list)
  * else from validation.allowedTypes: "video/..." -> _video, "image/..." ->
  * _image, anything else (or nothing) -> _media.
  */
-static void map_media(json_t *dst, const struct field_in *f,
-		      struct lens_run *r)
+static void map_media(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
 	const json_t *accept = json_object_get(f->field, "accept");
 	json_t *types = json_array();
@@ -506,9 +492,8 @@ static void map_media(json_t *dst, const struct field_in *f,
 	if (json_is_string(accept))
 		add_media_kinds(types, json_string_value(accept));
 	else if (json_is_array(accept))
-		json_array_foreach(accept, i, v)
-			if (json_is_string(v))
-				add_media_kinds(types, json_string_value(v));
+		json_array_foreach(accept, i, v) if (json_is_string(v))
+			add_media_kinds(types, json_string_value(v));
 	if (!json_array_size(types))
 		json_array_append_new(types, json_string("_media"));
 	set_str(dst, "type", "contentReference");
@@ -571,28 +556,17 @@ static void map_array(json_t *dst, const struct field_in *f,
  * core/validate matches them (richText and richtext are both listed).
  */
 static const struct field_map field_maps[] = {
-	{ "text", map_string, 1 },
-	{ "string", map_string, 1 },
-	{ "textarea", map_string, 1 },
-	{ "markdown", map_string, 1 },
-	{ "email", map_email, 1 },
-	{ "richText", map_rich_text, 1 },
-	{ "richtext", map_rich_text, 1 },
-	{ "number", map_number, 1 },
-	{ "boolean", map_boolean, 1 },
-	{ "date", map_date, 1 },
-	{ "datetime", map_date, 1 },
-	{ "url", map_url, 1 },
-	{ "select", map_select, 1 },
-	{ "multiselect", map_multiselect, 0 },
-	{ "tags", map_tags, 0 },
-	{ "image", map_image, 1 },
-	{ "media", map_media, 1 },
-	{ "gallery", map_gallery, 0 },
-	{ "reference", map_reference, 1 },
-	{ "json", map_json, 1 },
-	{ "object", map_json, 1 },
-	{ "array", map_array, 0 },
+	{"text", map_string, 1},	 {"string", map_string, 1},
+	{"textarea", map_string, 1},	 {"markdown", map_string, 1},
+	{"email", map_email, 1},	 {"richText", map_rich_text, 1},
+	{"richtext", map_rich_text, 1},	 {"number", map_number, 1},
+	{"boolean", map_boolean, 1},	 {"date", map_date, 1},
+	{"datetime", map_date, 1},	 {"url", map_url, 1},
+	{"select", map_select, 1},	 {"multiselect", map_multiselect, 0},
+	{"tags", map_tags, 0},		 {"image", map_image, 1},
+	{"media", map_media, 1},	 {"gallery", map_gallery, 0},
+	{"reference", map_reference, 1}, {"json", map_json, 1},
+	{"object", map_json, 1},	 {"array", map_array, 0},
 };
 
 static const struct field_map *find_map(const char *type)
@@ -607,8 +581,7 @@ static const struct field_map *find_map(const char *type)
 }
 
 /* array: items mapped from itemType (no nested arrays). */
-static void map_array(json_t *dst, const struct field_in *f,
-		      struct lens_run *r)
+static void map_array(json_t *dst, const struct field_in *f, struct lens_run *r)
 {
 	struct field_in item = *f;
 	const struct field_map *m;
@@ -651,7 +624,7 @@ struct field_members {
 static void scan_field(struct field_members *fm, const json_t *field)
 {
 	static const char *const names[] = {"validation", "order", "label",
-					    "helpText", "type", "required"};
+					    "helpText",	  "type",  "required"};
 	json_t *slots[6];
 
 	jx_pick(field, names, 6, slots);
@@ -698,7 +671,8 @@ static json_t *map_field(const char *name, const json_t *field,
 		set_str(prop, "description", help);
 	if (json_is_true(fm.required))
 		json_object_set_new_nocheck(prop, "isRequired", json_true());
-	if (is_integral(order) && fabs(json_number_value(order)) <= INT32_MAX)
+	if (jx_is_integral(order) &&
+	    fabs(json_number_value(order)) <= INT32_MAX)
 		json_object_set_new(
 			prop, "sortOrder",
 			json_integer((json_int_t)json_number_value(order)));
@@ -715,9 +689,8 @@ static void merge_members(json_t *dst, const json_t *src,
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)src, k, v)
-		if (!owned(k))
-			json_object_set_new(dst, k, json_deep_copy(v));
+	json_object_foreach((json_t *)src, k, v) if (!owned(k))
+		json_object_set_new(dst, k, json_deep_copy(v));
 }
 
 static void merge_overlay(json_t *doc, const json_t *overlay)
@@ -729,7 +702,8 @@ static void merge_overlay(json_t *doc, const json_t *overlay)
 
 	merge_members(doc, json_object_get(overlay, "type"),
 		      tform_type_member_owned);
-	json_object_foreach((json_t *)props, k, v) {
+	json_object_foreach((json_t *)props, k, v)
+	{
 		json_t *prop = json_object_get(mine, k);
 		json_t *items = json_object_get(prop, "items");
 
@@ -783,10 +757,9 @@ static const char *key_owner(const json_t *prop_keys, const char *key,
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)prop_keys, k, v)
-		if (strcmp(k, not_this) && json_is_string(v) &&
-		    !strcmp(json_string_value(v), key))
-			return k;
+	json_object_foreach((json_t *)prop_keys, k,
+			    v) if (strcmp(k, not_this) && json_is_string(v) &&
+				   !strcmp(json_string_value(v), key)) return k;
 	return "?";
 }
 

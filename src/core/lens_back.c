@@ -44,9 +44,9 @@
 struct back_run {
 	const struct lens_back_ctx *ctx;
 	const char *type_key; /* for finding paths */
-	json_t *form;         /* the result being built */
-	json_t *fields;       /* its fields (borrowed from form) */
-	json_t *keys;         /* {field name: property key} of the result */
+	json_t *form;	      /* the result being built */
+	json_t *fields;	      /* its fields (borrowed from form) */
+	json_t *keys;	      /* {field name: property key} of the result */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -83,20 +83,7 @@ static int has_enum(const json_t *p)
 static int has_text_rules(const json_t *p)
 {
 	return json_object_get(p, "minLength") ||
-	       json_object_get(p, "maxLength") ||
-	       json_object_get(p, "pattern");
-}
-
-static int is_integral(const json_t *v)
-{
-	double d;
-
-	if (json_is_integer(v))
-		return 1;
-	if (!json_is_real(v))
-		return 0;
-	d = json_real_value(v);
-	return isfinite(d) && d == floor(d);
+	       json_object_get(p, "maxLength") || json_object_get(p, "pattern");
 }
 
 static int is_scalar(const json_t *v)
@@ -153,7 +140,8 @@ static int options_all_boolean(const json_t *field)
 	size_t i;
 	int any = 0;
 
-	json_array_foreach(json_object_get(field, "options"), i, opt) {
+	json_array_foreach(json_object_get(field, "options"), i, opt)
+	{
 		const json_t *v = option_value(opt);
 
 		if (!v)
@@ -170,9 +158,8 @@ static int has_option_values(const json_t *field)
 	const json_t *opt;
 	size_t i;
 
-	json_array_foreach(json_object_get(field, "options"), i, opt)
-		if (option_value(opt))
-			return 1;
+	json_array_foreach(json_object_get(field, "options"), i,
+			   opt) if (option_value(opt)) return 1;
 	return 0;
 }
 
@@ -230,10 +217,9 @@ static const char *type_id(const struct back_run *r, const char *key)
 	const char *id, *best = NULL;
 	json_t *v;
 
-	json_object_foreach((json_t *)r->ctx->type_keys, id, v)
-		if (streq(json_string_value(v), key) &&
-		    (!best || strcmp(id, best) < 0))
-			best = id;
+	json_object_foreach((json_t *)r->ctx->type_keys, id,
+			    v) if (streq(json_string_value(v), key) &&
+				   (!best || strcmp(id, best) < 0)) best = id;
 	return best;
 }
 
@@ -250,7 +236,7 @@ static enum allowed_kind allowed_kind(const struct back_run *r,
 
 	if (!n)
 		return allowed && !json_is_array(allowed) ? ALLOWED_OTHER
-							   : ALLOWED_NONE;
+							  : ALLOWED_NONE;
 	for (i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(allowed, i));
 
@@ -259,8 +245,8 @@ static enum allowed_kind allowed_kind(const struct back_run *r,
 		media &= media_base(s);
 	}
 	if (media)
-		return n == 1 && streq(json_string_value(json_array_get(
-					       allowed, 0)),
+		return n == 1 && streq(json_string_value(
+					       json_array_get(allowed, 0)),
 				       "_image")
 			       ? ALLOWED_IMAGE
 			       : ALLOWED_MEDIA;
@@ -281,9 +267,7 @@ static const char *rel_member(const struct back_run *r, const char *fname)
 
 	if (!rel)
 		return NULL;
-	json_object_foreach((json_t *)rels, k, v)
-		if (v == rel)
-			return k;
+	json_object_foreach((json_t *)rels, k, v) if (v == rel) return k;
 	return NULL;
 }
 
@@ -291,8 +275,7 @@ static json_t *rel_of(const struct back_run *r, const char *fname)
 {
 	const char *k = rel_member(r, fname);
 
-	return k ? json_object_get(json_object_get(r->form, "relationships"),
-				   k)
+	return k ? json_object_get(json_object_get(r->form, "relationships"), k)
 		 : NULL;
 }
 
@@ -310,8 +293,8 @@ static int rel_to_many(const json_t *rel)
 {
 	const char *t = jx_str(rel, "type");
 
-	return t && (!strcasecmp(t, "oneToMany") ||
-		     !strcasecmp(t, "manyToMany"));
+	return t &&
+	       (!strcasecmp(t, "oneToMany") || !strcasecmp(t, "manyToMany"));
 }
 
 /* Whether the relationship's target has a key in this target. */
@@ -488,8 +471,8 @@ static int fits(const struct back_run *r, const char *fname,
 		       !has_text_rules(items);
 	if (streq(t, "gallery"))
 		return is_type(items, "contentReference") &&
-		       allowed_kind(r, json_object_get(items,
-						       "allowedTypes")) ==
+		       allowed_kind(r,
+				    json_object_get(items, "allowedTypes")) ==
 			       ALLOWED_IMAGE;
 	return reverse_type(r, items, 1, NULL) != NULL;
 }
@@ -537,14 +520,14 @@ static const char *reverse_type(const struct back_run *r, const json_t *p,
 	if (as_item || !streq(pt, "array") || !json_is_object(items))
 		return NULL;
 	it = jx_str(items, "type");
-	if (has_enum(items) && (streq(it, "string") || streq(it, "integer") ||
-				streq(it, "float")))
+	if (has_enum(items) &&
+	    (streq(it, "string") || streq(it, "integer") || streq(it, "float")))
 		return "multiselect";
 	if (streq(it, "string") && !has_text_rules(items))
 		return "tags";
 	if (streq(it, "contentReference")) {
-		switch (allowed_kind(r, json_object_get(items,
-							"allowedTypes"))) {
+		switch (allowed_kind(r,
+				     json_object_get(items, "allowedTypes"))) {
 		case ALLOWED_IMAGE:
 			return "gallery";
 		case ALLOWED_KEY:
@@ -596,7 +579,7 @@ static void set_count(json_t *field, const char *k, const json_t *v)
 		validation_put(field, k, NULL);
 		return;
 	}
-	if (!is_integral(v) || json_number_value(v) < 0 ||
+	if (!jx_is_integral(v) || json_number_value(v) < 0 ||
 	    json_number_value(v) > INT32_MAX)
 		return;
 	validation_put(field, k,
@@ -631,8 +614,8 @@ static void set_date(json_t *field, const char *t, const char *k,
 		validation_put(field, k, NULL);
 		return;
 	}
-	if (!json_is_string(v) || time_parse_iso(json_string_value(v), &ms,
-						 NULL))
+	if (!json_is_string(v) ||
+	    time_parse_iso(json_string_value(v), &ms, NULL))
 		return;
 	if (!old || json_is_null(old))
 		old = json_object_get(validation, other);
@@ -662,7 +645,8 @@ static ssize_t match_option(const json_t *old, const char *used,
 	size_t i;
 
 	*by_text = 0;
-	json_array_foreach(old, i, opt) {
+	json_array_foreach(old, i, opt)
+	{
 		const json_t *ov = option_value(opt);
 
 		if (used[i] || !ov)
@@ -695,7 +679,8 @@ static void keep_ignored_options(json_t *list, const json_t *old,
 	const json_t *opt, *prev;
 	size_t i, j;
 
-	json_array_foreach(old, i, opt) {
+	json_array_foreach(old, i, opt)
+	{
 		const json_t *v = option_value(opt);
 		int ignored = !v;
 
@@ -726,7 +711,8 @@ static void set_options(json_t *field, const json_t *en)
 		json_object_del(field, "options");
 		goto out;
 	}
-	json_array_foreach(en, i, e) {
+	json_array_foreach(en, i, e)
+	{
 		const json_t *v = json_object_get(e, "value");
 		const char *dn = jx_str(e, "displayName");
 		const char *label;
@@ -796,9 +782,8 @@ static int in_list(const json_t *list, const char *s)
 	const json_t *v;
 	size_t i;
 
-	json_array_foreach(list, i, v)
-		if (streq(json_string_value(v), s))
-			return 1;
+	json_array_foreach(list, i,
+			   v) if (streq(json_string_value(v), s)) return 1;
 	return 0;
 }
 
@@ -857,17 +842,14 @@ static void set_accept(json_t *field, const json_t *allowed)
 		}
 		keep_mime(kept, covered, allowed, s, strlen(s));
 	} else {
-		json_array_foreach(accept, i, v)
-			if (json_is_string(v))
-				keep_mime(kept, covered, allowed,
-					  json_string_value(v),
-					  json_string_length(v));
+		json_array_foreach(accept, i, v) if (json_is_string(v))
+			keep_mime(kept, covered, allowed, json_string_value(v),
+				  json_string_length(v));
 	}
 	for (i = 0; i < sizeof(generic) / sizeof(*generic); i++)
 		if (in_list(allowed, generic[i][0]) &&
 		    !in_list(covered, generic[i][0]))
-			json_array_append_new(kept,
-					      json_string(generic[i][1]));
+			json_array_append_new(kept, json_string(generic[i][1]));
 	if (in_validation) {
 		validation_put(field, "allowedTypes", kept);
 		kept = NULL;
@@ -875,7 +857,8 @@ static void set_accept(json_t *field, const json_t *allowed)
 		json_object_set_new(field, "accept", kept);
 		kept = NULL;
 	} else {
-		json_array_foreach(kept, i, v) {
+		json_array_foreach(kept, i, v)
+		{
 			if (i)
 				buf_adds(&joined, ", ");
 			buf_adds(&joined, json_string_value(v));
@@ -931,14 +914,14 @@ static void set_member(json_t *field, const char *t, const char *m,
 
 /* The members whose meaning depends on the type. */
 static const char *const typed_members[] = {
-	"minLength", "maxLength", "pattern", "minimum", "maximum",
-	"enum", "minItems", "maxItems", "allowedTypes", NULL,
+	"minLength", "maxLength", "pattern",  "minimum",      "maximum",
+	"enum",	     "minItems",  "maxItems", "allowedTypes", NULL,
 };
 
 /* The validation keys the forward lens reads, by what reads them. */
 static const char *const item_validation[] = {
-	"minLength", "maxLength", "pattern", "min", "max", "precision",
-	"minDate", "maxDate", NULL,
+	"minLength", "maxLength", "pattern", "min", "max",
+	"precision", "minDate",	  "maxDate", NULL,
 };
 
 static void drop_validation(json_t *field, const char *const *keys)
@@ -953,8 +936,7 @@ static void drop_validation(json_t *field, const char *const *keys)
  * written on a clean slate.
  */
 static void clear_type_data(struct back_run *r, json_t *field,
-			    const char *fname, const char *t,
-			    const char *item)
+			    const char *fname, const char *t, const char *item)
 {
 	static const char *const counts[] = {"minItems", "maxItems", NULL};
 	const char *eff = item ? item : t;
@@ -986,8 +968,8 @@ static void retype(struct back_run *r, json_t *field, const char *fname,
 /* number: integer exactly when validation.precision is 0. */
 static void adjust_number(json_t *field, const char *t, const json_t *p)
 {
-	const json_t *prec = json_object_get(validation_of(field, 0),
-					     "precision");
+	const json_t *prec =
+		json_object_get(validation_of(field, 0), "precision");
 	int zero = json_is_number(prec) && json_number_value(prec) == 0;
 
 	if (!streq(t, "number"))
@@ -1094,7 +1076,7 @@ static void apply_generic(json_t *field, const char *fname, const json_t *fp,
 				    json_boolean(jx_true(tp, "isRequired")));
 	v = json_object_get(tp, "sortOrder");
 	/* a field always has an order: no sortOrder leaves it */
-	if (changed(fp, tp, "sortOrder") && is_integral(v) &&
+	if (changed(fp, tp, "sortOrder") && jx_is_integral(v) &&
 	    fabs(json_number_value(v)) <= INT32_MAX)
 		json_object_set_new(
 			field, "order",
@@ -1109,11 +1091,11 @@ static const char *field_for_key(const struct back_run *r, const char *key)
 	const char *name, *best = NULL;
 	json_t *v;
 
-	json_object_foreach(r->keys, name, v)
-		if (streq(json_string_value(v), key) &&
-		    json_object_get(r->fields, name) &&
-		    (!best || strcmp(name, best) < 0))
-			best = name;
+	json_object_foreach(r->keys, name,
+			    v) if (streq(json_string_value(v), key) &&
+				   json_object_get(r->fields, name) &&
+				   (!best || strcmp(name, best) < 0)) best =
+		name;
 	return best;
 }
 
@@ -1122,9 +1104,7 @@ static int field_name_taken(const struct back_run *r, const char *name)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(r->fields, k, v)
-		if (!strcasecmp(k, name))
-			return 1;
+	json_object_foreach(r->fields, k, v) if (!strcasecmp(k, name)) return 1;
 	return 0;
 }
 
@@ -1135,10 +1115,11 @@ static json_int_t next_order(const struct back_run *r)
 	const char *k;
 	json_t *f;
 
-	json_object_foreach(r->fields, k, f) {
+	json_object_foreach(r->fields, k, f)
+	{
 		const json_t *o = json_object_get(f, "order");
 
-		if (is_integral(o) && json_number_value(o) >= (double)next &&
+		if (jx_is_integral(o) && json_number_value(o) >= (double)next &&
 		    json_number_value(o) < INT32_MAX)
 			next = (json_int_t)json_number_value(o) + 1;
 	}
@@ -1179,7 +1160,8 @@ static void add_field(struct back_run *r, const char *key, const json_t *tp)
 	if (jx_str(tp, "description"))
 		json_object_set_new(field, "helpText",
 				    json_string(jx_str(tp, "description")));
-	if (is_integral(order) && fabs(json_number_value(order)) <= INT32_MAX)
+	if (jx_is_integral(order) &&
+	    fabs(json_number_value(order)) <= INT32_MAX)
 		json_object_set_new(
 			field, "order",
 			json_integer((json_int_t)json_number_value(order)));
@@ -1246,8 +1228,7 @@ static void set_mirrored(json_t *form, const char *k, const char *v)
 		json_object_del(settings, k);
 }
 
-static void apply_type(struct back_run *r, const json_t *from,
-		       const json_t *to)
+static void apply_type(struct back_run *r, const json_t *from, const json_t *to)
 {
 	const char *d;
 
@@ -1257,8 +1238,7 @@ static void apply_type(struct back_run *r, const json_t *from,
 			json_object_set_new(r->form, "name", json_string(d));
 	}
 	if (changed(from, to, "description"))
-		set_mirrored(r->form, "description",
-			     jx_str(to, "description"));
+		set_mirrored(r->form, "description", jx_str(to, "description"));
 	if (changed(from, to, "baseType")) {
 		d = category_of(jx_str(to, "baseType"));
 		if (d)
@@ -1302,9 +1282,9 @@ static void show(struct buf *b, const json_t *v)
 	}
 }
 
-static void warn_member(struct back_run *r, const char *path,
-			const char *what, const json_t *want,
-			const json_t *got, const char *fname)
+static void warn_member(struct back_run *r, const char *path, const char *what,
+			const json_t *want, const json_t *got,
+			const char *fname)
 {
 	struct buf p = BUF_INIT, w = BUF_INIT, g = BUF_INIT, f = BUF_INIT;
 	const json_t *field = json_object_get(r->fields, fname);
@@ -1344,9 +1324,9 @@ static int same_time(const json_t *a, const json_t *b)
 }
 
 /* Compares the owned members of one property (or its items). */
-static void check_members(struct back_run *r, struct buf *path,
-			  const char *key, const char *fname,
-			  const json_t *got, const json_t *want)
+static void check_members(struct back_run *r, struct buf *path, const char *key,
+			  const char *fname, const json_t *got,
+			  const json_t *want)
 {
 	struct buf what = BUF_INIT;
 	size_t base = path->len;
@@ -1401,9 +1381,8 @@ out:
 static void check_result(struct back_run *r, const json_t *from,
 			 const json_t *to, const json_t *touched)
 {
-	static const char *const type_members[] = {"key", "displayName",
-						   "description", "baseType",
-						   NULL};
+	static const char *const type_members[] = {
+		"key", "displayName", "description", "baseType", NULL};
 	struct lens_ctx lc = {r->type_key, r->ctx->type_keys, r->keys, NULL,
 			      NULL};
 	const json_t *props, *want_props;
@@ -1484,7 +1463,8 @@ static int owned_doc(json_t **out, const json_t *doc, const char *which)
 			       "properties of the %s document is not an "
 			       "object",
 			       which);
-	json_object_foreach((json_t *)props, k, p) {
+	json_object_foreach((json_t *)props, k, p)
+	{
 		const json_t *items = json_object_get(p, "items");
 
 		if (!json_is_object(p))
@@ -1527,12 +1507,12 @@ static int check_form(const json_t *form, const json_t *prop_keys)
 			       "the relationships of content type '%s' are "
 			       "not an object",
 			       name);
-	json_object_foreach((json_t *)fields, k, v)
-		if (!json_is_object(v))
-			return err_set(ERR_INVALID,
-				       "field '%s' of content type '%s' is "
-				       "not an object",
-				       k, name);
+	json_object_foreach((json_t *)fields, k, v) if (
+		!json_is_object(
+			v)) return err_set(ERR_INVALID,
+					   "field '%s' of content type '%s' is "
+					   "not an object",
+					   k, name);
 	if (prop_keys && !json_is_object(prop_keys))
 		return err_set(ERR_INVALID,
 			       "the property keys of content type '%s' are "
@@ -1599,7 +1579,7 @@ int lens_backward(json_t **out, const json_t *form, const json_t *from,
 	if (keys_out)
 		*keys_out = NULL;
 	r.type_key = ctx->type_key && *ctx->type_key ? ctx->type_key
-						      : jx_str(to, "key");
+						     : jx_str(to, "key");
 	if (!r.type_key || !*r.type_key) {
 		ret = err_set(ERR_INVALID,
 			      "the content type to pull has no key");

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,12 @@ int jx_load(json_t **out, const char *text, size_t len, const char *what)
 	json_t *v;
 
 	*out = NULL;
-	v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
-					  JSON_ALLOW_NUL,
-		       &e);
+	v = json_loadb(
+		text, len,
+		JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
 	if (!v)
-		return err_set(ERR_INVALID, "cannot parse %s at %d:%d: %s", what,
-			       e.line, e.column, e.text);
+		return err_set(ERR_INVALID, "cannot parse %s at %d:%d: %s",
+			       what, e.line, e.column, e.text);
 	*out = v;
 	return 0;
 }
@@ -47,7 +48,8 @@ int jx_load_file(json_t **out, const char *path)
 		}
 	}
 	if (ferror(f)) {
-		ret = err_set(-1, "cannot read '%s': %s", path, strerror(errno));
+		ret = err_set(-1, "cannot read '%s': %s", path,
+			      strerror(errno));
 		goto out;
 	}
 	ret = jx_load(out, text.ptr, text.len, path);
@@ -78,13 +80,15 @@ static int dump_cb(const char *p, size_t n, void *data)
 void jx_dump_pretty(struct buf *b, const json_t *v)
 {
 	json_dump_callback(v, dump_cb, b,
-			   JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+			   JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				   JSON_ENCODE_ANY);
 }
 
 void jx_dump_compact(struct buf *b, const json_t *v)
 {
 	json_dump_callback(v, dump_cb, b,
-			   JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+			   JSON_COMPACT | JSON_PRESERVE_ORDER |
+				   JSON_ENCODE_ANY);
 }
 
 void jx_set_new(json_t *obj, const char *key, json_t *v)
@@ -105,8 +109,7 @@ const char **jx_sorted_keys(const json_t *obj, size_t *nr_out)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)obj, k, v)
-		keys[i++] = k;
+	json_object_foreach((json_t *)obj, k, v) keys[i++] = k;
 	qsort(keys, n, sizeof(*keys), cmp_str);
 	*nr_out = n;
 	return keys;
@@ -135,4 +138,16 @@ size_t jx_pick(const json_t *obj, const char *const *names, size_t nr,
 			}
 	}
 	return found;
+}
+
+int jx_is_integral(const json_t *v)
+{
+	double d;
+
+	if (json_is_integer(v))
+		return 1;
+	if (!json_is_real(v))
+		return 0;
+	d = json_real_value(v);
+	return isfinite(d) && d == floor(d);
 }

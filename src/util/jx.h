@@ -48,4 +48,7 @@ const char **jx_sorted_keys(const json_t *obj, size_t *nr_out);
 size_t jx_pick(const json_t *obj, const char *const *names, size_t nr,
 	       json_t **slots);
 
+/* A number with no fractional part (an integer, or a real such as 3.0). */
+int jx_is_integral(const json_t *v);
+
 #endif
