@@ -3,7 +3,6 @@
  * three-way view of every conflicting path, the merge file a person
  * resolves them in, and the conflict log (brief §9).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,24 +110,6 @@ static json_t *merge_file(const json_t *plan, const json_t *t)
 			json_string(how.ptr), "conflicts", conflicts);
 	buf_release(&how);
 	return doc;
-}
-
-static int write_file(const char *path, const json_t *doc)
-{
-	struct buf b = BUF_INIT;
-	FILE *f = fopen(path, "w");
-	int ret = 0;
-
-	jx_dump_pretty(&b, doc);
-	buf_addch(&b, '\n');
-	if (!f || fwrite(b.ptr, 1, b.len, f) != b.len)
-		ret = err_set(ERR_GENERIC, "cannot write %s: %s", path,
-			      strerror(errno));
-	if (f && fclose(f) && !ret)
-		ret = err_set(ERR_GENERIC, "cannot write %s: %s", path,
-			      strerror(errno));
-	buf_release(&b);
-	return ret;
 }
 
 static json_t *conflict_json(const struct store_conflict *c)
@@ -278,7 +259,7 @@ int cmd_conflicts(int argc, char **argv, struct ctx *ctx)
 				      "cannot build the merge file");
 			goto out;
 		}
-		ret = write_file(out_path, doc);
+		ret = output_save_json(out_path, doc);
 		json_decref(doc);
 		if (ret < 0)
 			goto out;

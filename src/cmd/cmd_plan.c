@@ -2,7 +2,6 @@
  * catalyst-sync plan: what a sync would do, type by type, without doing
  * it (brief §8, §10, §16).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,35 +30,6 @@ static const char plan_description[] =
 	"the plan is saved, and 'catalyst-sync apply FILE' applies exactly\n"
 	"it. Exit codes: 0, 1 (a type has validation errors), 2 (changes\n"
 	"pending, with --detailed-exitcode), 3 (attention needed).";
-
-/* Writes the plan next to FILE and renames it over FILE, so that a
- * reviewer never sees half a plan. */
-static int save_plan(const char *path, const json_t *plan)
-{
-	struct buf b = BUF_INIT, tmp = BUF_INIT;
-	FILE *f;
-	int ret = 0;
-
-	jx_dump_pretty(&b, plan);
-	buf_addch(&b, '\n');
-	buf_addf(&tmp, "%s.tmp", path);
-	f = fopen(tmp.ptr, "w");
-	if (!f || fwrite(b.ptr, 1, b.len, f) != b.len || fflush(f) ||
-	    fsync(fileno(f)))
-		ret = err_set(ERR_GENERIC, "cannot write %s: %s", tmp.ptr,
-			      strerror(errno));
-	if (f && fclose(f) && !ret)
-		ret = err_set(ERR_GENERIC, "cannot write %s: %s", tmp.ptr,
-			      strerror(errno));
-	if (!ret && rename(tmp.ptr, path) < 0)
-		ret = err_set(ERR_GENERIC, "cannot save the plan as %s: %s",
-			      path, strerror(errno));
-	if (ret)
-		(void)unlink(tmp.ptr);
-	buf_release(&b);
-	buf_release(&tmp);
-	return ret;
-}
 
 int cmd_plan(int argc, char **argv, struct ctx *ctx)
 {
@@ -101,7 +71,7 @@ int cmd_plan(int argc, char **argv, struct ctx *ctx)
 	    (ret = sync_env_open(ctx, &env, 1)) < 0 ||
 	    (ret = sync_env_plan(&env, &f, &plan)) < 0)
 		goto out;
-	if (out_path && (ret = save_plan(out_path, plan)) < 0)
+	if (out_path && (ret = output_save_json(out_path, plan)) < 0)
 		goto out;
 	if (json) {
 		output_json(stdout, plan);

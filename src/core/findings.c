@@ -56,3 +56,15 @@ const char *finding_severity_name(enum finding_severity s)
 {
 	return s == FINDING_ERROR ? "error" : "warning";
 }
+
+void findings_append_json(json_t *out, const struct findings *f)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		json_array_append_new(
+			out,
+			json_pack("{s:s, s:s, s:s, s:s}", "code",
+				  f->items[i].code, "severity",
+				  finding_severity_name(f->items[i].severity),
+				  "path", f->items[i].path, "message",
+				  f->items[i].message));
+}

@@ -8,6 +8,7 @@
 #ifndef CORE_FINDINGS_H
 #define CORE_FINDINGS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 enum finding_severity {
@@ -39,5 +40,7 @@ size_t findings_count(const struct findings *f, enum finding_severity s);
 /* Appends every finding of src to dst (copies). */
 void findings_merge(struct findings *dst, const struct findings *src);
 const char *finding_severity_name(enum finding_severity s);
+/* Appends each finding to out as {code, severity, path, message}. */
+void findings_append_json(json_t *out, const struct findings *f);
 
 #endif

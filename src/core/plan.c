@@ -315,19 +315,6 @@ static int mainline_head(struct store *s, const char *type_id,
 	return out[0] ? 0 : history_heads(s, type_id, out, NULL);
 }
 
-static void append_findings(json_t *out, const struct findings *fs)
-{
-	for (size_t i = 0; i < fs->nr; i++) {
-		const struct finding *f = &fs->items[i];
-
-		json_array_append_new(
-			out, json_pack("{s:s, s:s, s:s, s:s}", "code", f->code,
-				       "severity",
-				       finding_severity_name(f->severity),
-				       "path", f->path, "message", f->message));
-	}
-}
-
 static int each_local(struct model_type *t, void *payload)
 {
 	struct planner *p = payload;
@@ -347,7 +334,7 @@ static int each_local(struct model_type *t, void *payload)
 	e->name = t->row->name ? xstrdup(t->row->name) : NULL;
 	e->local_present = 1;
 	e->findings = json_array();
-	append_findings(e->findings, &t->findings);
+	findings_append_json(e->findings, &t->findings);
 	if (t->error || !t->target) {
 		e->error = xstrdup(t->error ? t->error : "cannot be read");
 	} else {
@@ -786,9 +773,9 @@ static int has_field_id(const json_t *fields, const char *id)
 	const char *name;
 	json_t *f;
 
-	json_object_foreach((json_t *)fields, name, f)
-		if (jx_str(f, "id") && !strcmp(jx_str(f, "id"), id))
-			return 1;
+	json_object_foreach((json_t *)fields, name,
+			    f) if (jx_str(f, "id") &&
+				   !strcmp(jx_str(f, "id"), id)) return 1;
 	return 0;
 }
 
@@ -859,7 +846,7 @@ static int pull_form(struct planner *p, struct entry *e, const json_t *from,
 	e->new_form = e->new_keys = NULL;
 	ret = lens_backward(&e->new_form, e->form, from, to, &ctx,
 			    &e->new_keys);
-	append_findings(e->findings, &f);
+	findings_append_json(e->findings, &f);
 	if (ret < 0) {
 		block(e,
 		      "the CMS's version cannot be written back to "
