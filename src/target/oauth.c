@@ -153,15 +153,16 @@ static void start_fetch(struct oauth *o)
 	json_t *body = json_pack(
 		"{s:s,s:s,s:s}", "grant_type", "client_credentials",
 		"client_id", o->client_id, "client_secret", o->client_secret);
-	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct buf text = BUF_INIT;
 
-	http_call_set_body(c, text, strlen(text), "application/json");
+	jx_dump_compact(&text, body);
+	http_call_set_body(c, text.ptr, text.len, "application/json");
 	c->flags = HTTP_URGENT;
 	o->fetching = 1;
 	o->fetches++;
 	o->fetch_sent = time_mono_ms();
 	http_submit(o->h, c, on_token, o);
-	free(text);
+	buf_release(&text);
 	json_decref(body);
 }
 
