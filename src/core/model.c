@@ -1,5 +1,4 @@
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "source/catalyst_sqlite.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 struct key_pass {
@@ -462,32 +462,24 @@ static size_t default_workers(void)
 }
 
 /*
- * Starts the workers with the asynchronous signals blocked (SIGINT for
- * apply's handler goes to the threads that expect it; a fault is still
- * reported where it happens). A worker that cannot be started is done
- * without: the calling thread processes what nobody else does.
+ * Starts the workers (util/thread: they take no asynchronous signal). A
+ * worker that cannot be started is done without: the calling thread
+ * processes what nobody else does.
  */
 static void start_workers(struct pipeline *p, size_t nr)
 {
-	static const int faults[] = {SIGSEGV, SIGBUS,  SIGFPE, SIGILL,
-				     SIGTRAP, SIGABRT, SIGSYS};
-	sigset_t all, old;
-
 	p->workers = xcalloc(nr ? nr : 1, sizeof(*p->workers));
-	sigfillset(&all);
-	for (size_t i = 0; i < sizeof(faults) / sizeof(*faults); i++)
-		sigdelset(&all, faults[i]);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (size_t i = 0; i < nr; i++) {
 		struct worker *w = &p->workers[p->nr_workers];
 
 		w->p = p;
 		w->id = p->nr_workers + 1;
-		if (pthread_create(&w->thread, NULL, worker_main, w))
+		if (thread_start(&w->thread, worker_main, w) < 0) {
+			err_clear();
 			break;
+		}
 		p->nr_workers++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* Stops the workers and frees what they did not get to free. */
