@@ -76,6 +76,7 @@ struct exec {
 	int stopping;
 	int fatal;     /* a store error: nothing more can be journaled */
 	int batch;     /* inside one transaction the caller commits */
+	int run_new;   /* the run is not stored yet: its first write */
 	json_t *etags; /* {key: ETag} learnt during the run */
 };
 
@@ -202,15 +203,12 @@ static int record_base(struct exec *e, struct xop *x, const json_t *doc,
 {
 	struct store_sync_state st = {0};
 	char hash[CANON_HASH_LEN + 1];
-	json_t *owned, *overlay;
+	json_t *overlay;
 	int ret;
 
 	if (!x->type_id)
 		return 0;
-	owned = tform_owned(doc);
-	ret = canon_hash(hash, owned);
-	json_decref(owned);
-	if (ret < 0)
+	if ((ret = canon_owned_hash(hash, doc)) < 0)
 		return ret;
 	if (!x->new_version[0] && jx_true(x->op, "head_version") &&
 	    (ret = history_heads(e->s, x->type_id, x->new_version, NULL)) < 0)
@@ -1199,9 +1197,11 @@ static const char *run_status(const struct apply_report *r)
 	return r->done ? "partial" : "failed";
 }
 
+/* Writes the run's state; the plan only when the run starts. */
 static int run_put(struct exec *e, const char *status, json_t *summary)
 {
 	struct store_run run = {0};
+	int ret;
 
 	run.id = e->run_id;
 	run.target = (char *)e->target_name;
@@ -1209,14 +1209,17 @@ static int run_put(struct exec *e, const char *status, json_t *summary)
 						    : "push");
 	run.status = (char *)status;
 	run.actor = (char *)e->o->actor;
-	run.plan = (json_t *)e->plan;
+	run.plan = e->run_new ? (json_t *)e->plan : NULL;
 	run.summary = summary;
 	run.started_ms = e->started_ms;
 	run.finished_ms =
 		strcmp(status, "running") && strcmp(status, "interrupted")
 			? time_now_ms()
 			: 0;
-	return store_run_put(e->s, &run);
+	if ((ret = store_run_put(e->s, &run)) < 0)
+		return ret;
+	e->run_new = 0;
+	return 0;
 }
 
 static int lock(struct exec *e)
@@ -1369,6 +1372,7 @@ int apply_start(struct store *s, struct target *t, const json_t *plan,
 	/* The run and its whole journal, pending, in one transaction. */
 	if ((ret = store_begin(s, 1)) < 0)
 		goto out;
+	e.run_new = 1;
 	ret = run_put(&e, "running", NULL);
 	for (i = 0; ret >= 0 && i < e.nr; i++)
 		ret = journal(&e, &e.x[i], NULL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/canon.h"
+#include "core/tform.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -84,6 +85,12 @@ enum canon_mode {
 	MODE_FIELD,  /* one field: no "id" */
 	MODE_RELS,   /* its relationships, by name */
 	MODE_REL,    /* one relationship: no "id" */
+	/* The owned members of a canonical target document (core/tform),
+	 * for canon_owned_hash: */
+	MODE_TTYPE,  /* the type: its owned members */
+	MODE_TPROPS, /* its properties, by key */
+	MODE_TPROP,  /* one property: its owned members */
+	MODE_TITEMS, /* a property's items: their owned members */
 };
 
 /*
@@ -451,6 +458,11 @@ static int skipped(enum canon_mode mode, const char *key, size_t len)
 	case MODE_FIELD:
 	case MODE_REL:
 		return len == 2 && !memcmp(key, "id", 2);
+	case MODE_TTYPE:
+		return !tform_type_member_owned(key);
+	case MODE_TPROP:
+	case MODE_TITEMS:
+		return !tform_property_member_owned(key);
 	default:
 		return 0;
 	}
@@ -476,6 +488,15 @@ static enum canon_mode member_mode(enum canon_mode mode, const char *key,
 		return MODE_FIELD;
 	case MODE_RELS:
 		return MODE_REL;
+	case MODE_TTYPE:
+		return len == 10 && !memcmp(key, "properties", 10)
+			       ? MODE_TPROPS
+			       : MODE_PLAIN;
+	case MODE_TPROPS:
+		return MODE_TPROP;
+	case MODE_TPROP:
+		return len == 5 && !memcmp(key, "items", 5) ? MODE_TITEMS
+							    : MODE_PLAIN;
 	default:
 		return MODE_PLAIN;
 	}
@@ -712,6 +733,17 @@ int canon_content_hash(char out[CANON_HASH_LEN + 1], const json_t *form)
 		return err_set(ERR_INVALID,
 			       "a catalyst form must be an object");
 	return hash_mode(out, form, MODE_FORM);
+}
+
+/* As canon_content_hash: the members not owned are left out as written. */
+int canon_owned_hash(char out[CANON_HASH_LEN + 1], const json_t *canonical)
+{
+	/* tform_owned makes {} of anything else. */
+	if (!json_is_object(canonical)) {
+		sha256_hex(out, "{}", 2);
+		return 0;
+	}
+	return hash_mode(out, canonical, MODE_TTYPE);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -47,6 +47,13 @@ int canon_content_hash(char out[CANON_HASH_LEN + 1], const json_t *form)
 	__attribute__((warn_unused_result));
 
 /*
+ * The hash of the owned members of a canonical target document: the same
+ * as canon_hash(tform_owned(canonical)) (core/tform.h), with no copy made.
+ */
+int canon_owned_hash(char out[CANON_HASH_LEN + 1], const json_t *canonical)
+	__attribute__((warn_unused_result));
+
+/*
  * The version id: the hash of
  * {"type": type_id, "content": content_hash, "parents": [sorted parents]}.
  * parents may be NULL when nr is 0; they need not be sorted.

@@ -1,6 +1,7 @@
 /*
  * plan: the decision per type and the plan document (brief §8, §10).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/jx.h"
+#include "util/thread.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -220,6 +222,7 @@ struct planner {
 	json_t *index;	 /* {key: entry index} */
 	json_t *remote;	 /* {key: canonical document} of user types */
 	json_t *builtin; /* {key: true} for types with a source */
+	int pulls;	 /* the mode pulls: the remote is listed first */
 	int error;
 };
 
@@ -257,15 +260,6 @@ static struct entry *add_entry(struct planner *p, const char *key)
 	json_object_set_new(p->index, key, json_integer((json_int_t)p->nr));
 	p->nr++;
 	return e;
-}
-
-static int owned_hash(char out[CANON_HASH_LEN + 1], const json_t *doc)
-{
-	json_t *owned = tform_owned(doc);
-	int ret = canon_hash(out, owned);
-
-	json_decref(owned);
-	return ret;
 }
 
 static void set_remote(struct entry *e, json_t *doc, const char *etag)
@@ -315,12 +309,22 @@ static int mainline_head(struct store *s, const char *type_id,
 	return out[0] ? 0 : history_heads(s, type_id, out, NULL);
 }
 
+/* The remote side of e, once the list is in. */
+static int attach_remote(struct planner *p, struct entry *e)
+{
+	const json_t *doc = json_object_get(p->remote, e->key);
+
+	if (!doc)
+		return 0;
+	set_remote(e, json_incref((json_t *)doc), NULL);
+	return canon_owned_hash(e->remote_hash, doc);
+}
+
 static int each_local(struct model_type *t, void *payload)
 {
 	struct planner *p = payload;
 	struct entry *e;
 	char head[CANON_HASH_LEN + 1] = "";
-	const json_t *doc;
 	int ret;
 
 	if (json_object_get(p->index, t->key)) {
@@ -338,7 +342,8 @@ static int each_local(struct model_type *t, void *payload)
 	if (t->error || !t->target) {
 		e->error = xstrdup(t->error ? t->error : "cannot be read");
 	} else {
-		e->desired = json_deep_copy(t->target);
+		/* The model is done with it: kept by reference. */
+		e->desired = json_incref(t->target);
 		/* The lens produces owned members only (that is what owned
 		 * means), so its hash is L as it stands. */
 		memcpy(e->local_hash, t->target_hash, sizeof(e->local_hash));
@@ -349,15 +354,17 @@ static int each_local(struct model_type *t, void *payload)
 	e->local_version = head[0] ? xstrdup(head) : NULL;
 	if ((ret = read_base(p, e, t->row->id)) < 0)
 		return ret;
-	doc = json_object_get(p->remote, t->key);
-	if (doc) {
-		set_remote(e, json_incref((json_t *)doc), NULL);
-		if ((ret = owned_hash(e->remote_hash, doc)) < 0)
-			return ret;
-	}
-	/* A type in sync needs no form: a plan of 10,000 types keeps none. */
-	if (t->form && !(e->has_base && same(e->local_hash, e->st.base_hash) &&
-			 doc && same(e->remote_hash, e->st.base_hash))) {
+	/*
+	 * Only pulls and merges read the form, and only of a type that is
+	 * not in sync: a plan of 10,000 types keeps none. (Modes that pull
+	 * list the remote before the model, so that this can be told.)
+	 */
+	if (!p->pulls || !t->form)
+		return 0;
+	if ((ret = attach_remote(p, e)) < 0)
+		return ret;
+	if (!(e->has_base && same(e->local_hash, e->st.base_hash) &&
+	      e->remote && same(e->remote_hash, e->st.base_hash))) {
 		e->form = json_deep_copy(t->form);
 		e->prop_keys = json_incref(t->prop_keys);
 	}
@@ -378,7 +385,6 @@ static int add_deleted(struct planner *p)
 		const char *key = jx_str(st, "type_key");
 		const char *id = jx_str(st, "type_id");
 		struct entry *e;
-		const json_t *doc;
 
 		if (!same(jx_str(st, "target"), p->o->target_name) || !key ||
 		    json_object_get(p->index, key))
@@ -413,12 +419,8 @@ static int add_deleted(struct planner *p)
 		e->local_version = e->st.local_version
 					   ? xstrdup(e->st.local_version)
 					   : NULL;
-		doc = json_object_get(p->remote, key);
-		if (doc) {
-			set_remote(e, json_incref((json_t *)doc), NULL);
-			if ((ret = owned_hash(e->remote_hash, doc)) < 0)
-				goto out;
-		}
+		if ((ret = attach_remote(p, e)) < 0)
+			goto out;
 	}
 	ret = 0;
 out:
@@ -511,7 +513,7 @@ static int add_imports(struct planner *p)
 		e->importing = 1;
 		e->findings = json_array();
 		set_remote(e, json_incref((json_t *)doc), NULL);
-		if ((ret = owned_hash(e->remote_hash, doc)) < 0)
+		if ((ret = canon_owned_hash(e->remote_hash, doc)) < 0)
 			return ret;
 		owned = tform_owned(doc);
 		ret = pull_form(p, e, NULL, owned);
@@ -624,7 +626,7 @@ static void fresh_done(struct target_op *op, void *payload)
 	} else {
 		set_remote(e, json_incref(op->remote), op->etag_out);
 		e->fresh = 1;
-		if (owned_hash(e->remote_hash, e->remote) < 0 && !fr->p->error)
+		if (canon_owned_hash(e->remote_hash, e->remote) < 0 && !fr->p->error)
 			fr->p->error = ERR_INVALID;
 	}
 }
@@ -1525,11 +1527,104 @@ out:
 	return ret;
 }
 
+/*
+ * The remote list, read on a thread of its own while the model is read
+ * (the two wait on different things: the network and the CPU).
+ */
+struct list_job {
+	struct target *t;
+	pthread_t thread;
+	json_t *docs, *raw;
+	int ret;
+	char *msg; /* the error's message, when ret < 0 */
+};
+
+static void *list_main(void *payload)
+{
+	struct list_job *j = payload;
+
+	j->ret = target_list(j->t, &j->docs, &j->raw);
+	if (j->ret < 0)
+		j->msg = xstrdup(err_msg());
+	return NULL;
+}
+
+/* The remote documents into p->remote, built-in types apart. */
+static void take_remote(struct planner *p, const json_t *docs,
+			const json_t *raw)
+{
+	const json_t *doc;
+	size_t i;
+
+	json_array_foreach(raw, i, doc)
+	{
+		const char *key = jx_str(doc, "key");
+
+		if (key && jx_str(doc, "source"))
+			json_object_set_new(p->builtin, key, json_true());
+	}
+	json_array_foreach(docs, i, doc)
+	{
+		const char *key = jx_str(doc, "key");
+
+		if (key && !json_object_get(p->builtin, key))
+			json_object_set(p->remote, key, (json_t *)doc);
+	}
+}
+
+/*
+ * Reads both sides: the remote list and the model. Unless the mode
+ * pulls, the list is read on another thread meanwhile, and each type
+ * gets its remote side afterwards.
+ */
+static int read_sides(struct planner *p)
+{
+	struct list_job job = {0};
+	int ret, listing = 0;
+	size_t i;
+
+	job.t = p->t;
+	if (p->pulls || thread_start(&job.thread, list_main, &job) < 0) {
+		err_clear();
+		list_main(&job);
+	} else {
+		listing = 1;
+	}
+	if (job.ret < 0 && !listing) {
+		ret = err_set(job.ret, "%s", job.msg);
+		goto out;
+	}
+	if (!listing)
+		take_remote(p, job.docs, job.raw);
+	ret = model_each(p->m, each_local, p);
+	if (listing) {
+		pthread_join(job.thread, NULL);
+		if (ret >= 0 && job.ret < 0) {
+			ret = err_set(job.ret, "%s", job.msg);
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+		take_remote(p, job.docs, job.raw);
+	}
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < p->nr && !p->pulls; i++)
+		if ((ret = attach_remote(p, &p->e[i])) < 0)
+			goto out;
+	ret = add_deleted(p);
+out:
+	free(job.msg);
+	json_decref(job.docs);
+	json_decref(job.raw);
+	return ret;
+}
+
 int plan_build(struct store *s, struct target *t, struct model *m,
 	       const struct plan_options *o, json_t **out)
 {
 	struct planner p = {0};
-	json_t *docs = NULL, *raw = NULL, *doc, *ops = json_array();
+	json_t *ops = json_array();
 	size_t i;
 	int ret;
 
@@ -1538,27 +1633,11 @@ int plan_build(struct store *s, struct target *t, struct model *m,
 	p.t = t;
 	p.m = m;
 	p.o = o;
+	p.pulls = plan_mode_pulls(o->mode);
 	p.index = json_object();
 	p.remote = json_object();
 	p.builtin = json_object();
-	if ((ret = target_list(t, &docs, &raw)) < 0)
-		goto out;
-	json_array_foreach(raw, i, doc)
-	{
-		const char *key = jx_str(doc, "key");
-
-		if (key && jx_str(doc, "source"))
-			json_object_set_new(p.builtin, key, json_true());
-	}
-	json_array_foreach(docs, i, doc)
-	{
-		const char *key = jx_str(doc, "key");
-
-		if (key && !json_object_get(p.builtin, key))
-			json_object_set(p.remote, key, doc);
-	}
-	if ((ret = model_each(m, each_local, &p)) < 0 ||
-	    (ret = add_deleted(&p)) < 0)
+	if ((ret = read_sides(&p)) < 0)
 		goto out;
 	/* Stable order: by key. The index is rebuilt after sorting. */
 	qsort(p.e, p.nr, sizeof(*p.e), cmp_entries);
@@ -1595,8 +1674,6 @@ out:
 	json_decref(p.index);
 	json_decref(p.remote);
 	json_decref(p.builtin);
-	json_decref(docs);
-	json_decref(raw);
 	json_decref(ops);
 	return ret;
 }

@@ -268,12 +268,13 @@ static void wire_property(json_t *p)
 
 json_t *tform_to_wire(const json_t *canonical, enum api_version v)
 {
-	json_t *doc = json_deep_copy(canonical);
-	json_t *props, *p;
+	json_t *doc, *props, *p;
 	const char *k;
 
-	if (v != API_PREVIEW3 || !json_is_object(doc))
-		return doc;
+	/* v1 names are the canonical names: nothing to copy. */
+	if (v != API_PREVIEW3 || !json_is_object(canonical))
+		return json_incref((json_t *)canonical);
+	doc = json_deep_copy(canonical);
 	for (const char *const *r = preview3_lacks_type; *r; r++)
 		json_object_del(doc, *r);
 	props = json_object_get(doc, "properties");

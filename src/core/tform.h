@@ -37,8 +37,9 @@ json_t *tform_canonical(const json_t *remote, enum api_version v);
 void tform_canonicalize(json_t *doc, enum api_version v);
 
 /*
- * The wire form of a canonical document for version v (new reference):
- * v1 keeps the names; preview3 renames isRequired -> required and
+ * The wire form of a canonical document for version v (new reference, to
+ * be read and not changed: under v1 it is canonical itself, whose names
+ * are the wire names); preview3 renames isRequired -> required and
  * isLocalized -> localized and drops the members preview3 does not have
  * (isContract, contracts, accessRights, displayMode, editorSettings).
  */

@@ -680,8 +680,6 @@ int store_run_put(struct store *s, const struct store_run *r)
 			       "a run's status is running, done, partial, "
 			       "failed or interrupted, not '%s'",
 			       r->status ? r->status : "");
-	if (!r->plan)
-		return err_set(ERR_INVALID, "run '%s' has no plan", r->id);
 	if (r->started_ms <= 0)
 		return err_set(ERR_INVALID, "run '%s' has no start time",
 			       r->id);

@@ -616,7 +616,10 @@ struct store_gc_report {
  * Runs. store_run_put inserts or replaces a run (by id; id, target, mode,
  * status, plan and started_ms are required; the id is 4 to 64 lower-case
  * hex digits; an unknown mode or status is ERR_INVALID). Replacing a run
- * keeps its operations. store_run_get reads one by its full id
+ * keeps its operations; a NULL plan replaces the rest of a run that exists
+ * and keeps its plan as stored (a plan of 1,000 types is megabytes, and a
+ * run's end changes only its status and counts), ERR_NOTFOUND when there
+ * is no such run. store_run_get reads one by its full id
  * (ERR_NOTFOUND); *out is released with store_run_release.
  * store_run_resolve gives the full id of a run from its full id or a
  * unique prefix of at least 4 hex digits: ERR_NOTFOUND when none matches,

@@ -64,6 +64,7 @@ enum stmt_id {
 	S_SYNC_LIST_ALL,
 	S_SYNC_LIST_TYPE,
 	S_RUN_PUT,
+	S_RUN_UPDATE,
 	S_RUN_GET,
 	S_RUN_EXISTS,
 	S_RUN_RESOLVE,
@@ -261,6 +262,10 @@ static const char *const stmt_sql[S_NR] = {
 		" summary = excluded.summary,"
 		" started_at = excluded.started_at,"
 		" finished_at = excluded.finished_at",
+	[S_RUN_UPDATE] = "UPDATE sync_runs SET target = ?2, mode = ?3,"
+			 " status = ?4, requested_by = ?5, summary = ?7,"
+			 " started_at = ?8, finished_at = ?9"
+			 " WHERE run_id = ?1",
 	[S_RUN_GET] = "SELECT " RUN_COLS " FROM sync_runs WHERE run_id = ?1",
 	[S_RUN_EXISTS] = "SELECT run_id FROM sync_runs WHERE run_id = ?1",
 	[S_RUN_RESOLVE] = "SELECT run_id FROM sync_runs"
@@ -2016,18 +2021,24 @@ static int sqlite_run_put(struct store_backend *be, const struct store_run *r)
 	sqlite3_stmt *st;
 	int ret;
 
-	if ((ret = stmt(ss, S_RUN_PUT, &st)) < 0)
+	if ((ret = stmt(ss, r->plan ? S_RUN_PUT : S_RUN_UPDATE, &st)) < 0)
 		return ret;
 	bind_text(st, 1, r->id);
 	bind_text(st, 2, r->target);
 	bind_text(st, 3, r->mode);
 	bind_text(st, 4, r->status);
 	bind_text(st, 5, r->actor);
-	bind_json(st, 6, r->plan);
+	if (r->plan)
+		bind_json(st, 6, r->plan);
 	bind_json(st, 7, r->summary);
 	sqlite3_bind_int64(st, 8, r->started_ms);
 	bind_time(st, 9, r->finished_ms);
-	return exec_step(ss, st, "write a run");
+	if ((ret = exec_step(ss, st, "write a run")) < 0)
+		return ret;
+	if (!r->plan && !sqlite3_changes(ss->db))
+		return err_set(ERR_NOTFOUND, "no run '%s' in state store '%s'",
+			       r->id, ss->path);
+	return 0;
 }
 
 /* Fills r from a row of RUN_COLS. */

@@ -411,10 +411,11 @@ static void send_call(struct opstate *s, struct http_call *c)
 static void set_json_body(struct http_call *c, const json_t *v,
 			  const char *type)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct buf text = BUF_INIT;
 
-	http_call_set_body(c, text, strlen(text), type);
-	free(text);
+	jx_dump_compact(&text, v);
+	http_call_set_body(c, text.ptr, text.len, type);
+	buf_release(&text);
 }
 
 static void send_get(struct opstate *s, const char *key, const char *etag)
@@ -674,25 +675,32 @@ static void on_list(struct opstate *s, struct http_call *c)
 	}
 	json_array_foreach(items, i, item) {
 		const char *key = jx_str(item, "key");
-		json_t *at;
+		json_t *at, *stub;
 
 		if (!json_is_object(item) || !key)
 			continue;
-		at = json_object_get(s->seen, key);
+		/* What canonicalizing drops and callers ask about; the item
+		 * itself (the page is ours) is canonicalized in place. */
+		stub = json_object();
+		json_object_set_new(stub, "key", json_string(key));
+		if (json_object_get(item, "source"))
+			json_object_set(stub, "source",
+					json_object_get(item, "source"));
+		tform_canonicalize(item, s->o->v);
+		at = json_object_get(s->seen, jx_str(stub, "key"));
 		if (at) {
 			/* moved between pages: keep the later copy */
 			size_t n = (size_t)json_integer_value(at);
 
-			json_array_set(s->raw_items, n, item);
-			json_array_set_new(s->items, n,
-					   tform_canonical(item, s->o->v));
+			json_array_set_new(s->raw_items, n, stub);
+			json_array_set(s->items, n, item);
 			continue;
 		}
 		json_object_set_new(
-			s->seen, key,
+			s->seen, jx_str(stub, "key"),
 			json_integer((json_int_t)json_array_size(s->items)));
-		json_array_append(s->raw_items, item);
-		json_array_append_new(s->items, tform_canonical(item, s->o->v));
+		json_array_append_new(s->raw_items, stub);
+		json_array_append(s->items, item);
 	}
 	json_decref(page);
 	if (++s->page > MAX_PAGE_INDEX) {

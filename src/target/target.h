@@ -85,7 +85,8 @@ struct target_op {
 	char *error;	   /* the message, when result < 0 */
 	long status;	   /* the last HTTP status (0: none) */
 	json_t *remote;	   /* canonical document (LIST: array); may be NULL */
-	json_t *raw;	   /* the same as the server sent it (wire names) */
+	json_t *raw;	   /* the same as the server sent it (wire names);
+			    * LIST: each item's "key" and "source" */
 	char *etag_out;	   /* the ETag of remote, when known */
 	int not_modified;  /* GET: the server answered 304 */
 	int verified;	   /* a lost answer was confirmed by a read */
@@ -172,7 +173,8 @@ void target_cancel_pending(struct target *t);
  * owns; any out pointer may be NULL.
  */
 /* Every content type: *docs_out an array of canonical documents,
- * *raw_out the same as sent (to see "source" on built-ins). */
+ * *raw_out for each its "key" and, when it has one, its "source" as sent
+ * (which tells built-ins; canonical documents drop it). */
 int target_list(struct target *t, json_t **docs_out, json_t **raw_out)
 	__attribute__((warn_unused_result));
 /* One type. With etag and a 304, *doc_out is NULL (nothing changed). */

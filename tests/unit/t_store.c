@@ -830,11 +830,27 @@ static void test_runs(struct store *s)
 	r.started_ms = 1000;
 	json_decref(r.plan);
 	r.plan = NULL;
-	is_int(store_run_put(s, &r), ERR_INVALID, "a run without a plan");
+	is_int(store_run_put(s, &r), ERR_NOTFOUND,
+	       "a new run without a plan");
 	err_clear();
 	is_int(store_run_get(s, "b0b0b0b0b0b0", &got), ERR_NOTFOUND,
 	       "refused runs are not stored");
 	err_clear();
+
+	/* Without a plan, an existing run keeps the plan it has. */
+	ok(!put_run(s, "c0ffee000001", "opti", "running", 1000, 0),
+	   "a run to finish");
+	r.id = (char *)"c0ffee000001";
+	r.mode = (char *)"push";
+	r.status = (char *)"partial";
+	r.finished_ms = 5000;
+	ok(!store_run_put(s, &r), "finish it without its plan");
+	ok(!store_run_get(s, r.id, &got) && !strcmp(got.status, "partial") &&
+		   got.finished_ms == 5000 &&
+		   json_equal(got.summary, r.summary) &&
+		   json_integer_value(json_object_get(got.plan, "ops")) == 2,
+	   "status, summary and end replaced, the plan kept");
+	store_run_release(&got);
 	json_decref(r.summary);
 
 	/* Prefixes. */

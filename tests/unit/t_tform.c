@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/canon.h"
 #include "core/tform.h"
 #include "tap.h"
 #include "util/err.h"
@@ -211,7 +212,7 @@ static void test_to_wire(void)
 			     "false},\"old\":null},\"description\":null}");
 	json_t *patch3 = tform_to_wire(patch, API_PREVIEW3);
 
-	ok(json_equal(w1, c) && w1 != c, "v1 wire form is a copy as it is");
+	ok(w1 == c, "v1 wire form is the document itself (shared, unchanged)");
 	is_json(w3,
 		"{\"key\":\"Article\",\"displayName\":\"Article\","
 		"\"baseType\":\"_page\",\"sortOrder\":5,"
@@ -350,6 +351,44 @@ static void test_owned_projection(void)
 	json_decref(overlay);
 }
 
+/* canon_owned_hash hashes the projection tform_owned would build. */
+static void test_owned_hash(void)
+{
+	static const char *const docs[] = {
+		"{\"key\":\"A\",\"displayName\":\"A\",\"sortOrder\":3,"
+		"\"accessRights\":[{\"n\":1}],\"properties\":{\"t\":{"
+		"\"type\":\"string\",\"group\":\"G\",\"isRequired\":true,"
+		"\"indexingType\":\"x\"},\"l\":{\"type\":\"array\","
+		"\"items\":{\"type\":\"content\",\"allowedTypes\":[\"B\"],"
+		"\"editorSettings\":{\"e\":1},\"items\":{\"group\":1}},"
+		"\"displayMode\":\"d\"}}}",
+		"{\"key\":\"A\",\"properties\":[1,2]}",
+		"{\"key\":\"A\",\"properties\":{\"p\":7,\"q\":{\"items\":3,"
+		"\"group\":\"g\"}}}",
+		"{\"sortOrder\":1,\"mayContainTypes\":[\"*\"]}",
+		"{}",
+		"[1,{\"key\":\"A\"}]",
+		"\"text\"",
+	};
+	json_t *full = load(v1_full);
+	char got[CANON_HASH_LEN + 1], want[CANON_HASH_LEN + 1];
+	size_t i;
+
+	for (i = 0; i <= sizeof(docs) / sizeof(*docs); i++) {
+		json_t *doc = i < sizeof(docs) / sizeof(*docs)
+				      ? load(docs[i])
+				      : json_incref(full);
+		json_t *owned = tform_owned(doc);
+
+		ok(canon_owned_hash(got, doc) == 0 &&
+			   canon_hash(want, owned) == 0 && !strcmp(got, want),
+		   "owned hash of document %zu: the projection's hash", i);
+		json_decref(owned);
+		json_decref(doc);
+	}
+	json_decref(full);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -360,5 +399,6 @@ int main(void)
 	test_owned();
 	test_overlay();
 	test_owned_projection();
+	test_owned_hash();
 	return done_testing();
 }
