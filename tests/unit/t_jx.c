@@ -293,13 +293,14 @@ static void mutate(struct buf *b)
 		buf_adds(b, pieces[rnd(sizeof(pieces) / sizeof(*pieces))]);
 		buf_add(b, tail.ptr, tail.len);
 		break;
-	case 1: /* delete a few bytes */
-		if (tail.len)
-			buf_add(b, tail.ptr + 1 + rnd((unsigned)tail.len) % 3 %
-						      tail.len,
-				tail.len - 1 - rnd((unsigned)tail.len) % 3 %
-						       tail.len);
+	case 1: { /* delete one to three bytes */
+		size_t n = 1 + rnd(3);
+
+		if (n > tail.len)
+			n = tail.len;
+		buf_add(b, tail.ptr + n, tail.len - n);
 		break;
+	}
 	default: /* replace one byte */
 		buf_adds(b, pieces[rnd(sizeof(pieces) / sizeof(*pieces))]);
 		if (tail.len)
