@@ -8,6 +8,7 @@
  * types written earlier in the run are retried for a bounded time while
  * they look stale, as the live service serves stale reads for a while.
  */
+#include <limits.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -48,6 +49,27 @@ struct opti {
 	struct opstate *deferred;
 };
 
+/*
+ * A list reads its pages a few at a time: the first two together, then,
+ * once the first tells how many there are, the rest at once. Pages are
+ * folded in their order, and the list ends at the first empty page (a
+ * count is an estimate, never trusted for the end).
+ */
+#define LIST_WINDOW_FIRST 2
+#define LIST_WINDOW_MAX 8
+
+struct list_pages {
+	unsigned next;	    /* the next page to ask for */
+	unsigned folded;    /* the next page to fold into the items */
+	unsigned inflight;  /* asked for, not answered yet */
+	unsigned window;    /* how many may be in flight */
+	unsigned last;	    /* the page the count says is empty (UINT_MAX) */
+	int ended;	    /* an empty page was folded */
+	json_t *answered;   /* {page: items} answered ahead of their turn */
+	int fail_code;	    /* the first failure, reported once none */
+	char *fail_msg;	    /* is in flight any more */
+};
+
 enum step {
 	S_MAIN,	    /* the operation's own request */
 	S_READBACK, /* a read after a write that sent no body */
@@ -60,7 +82,7 @@ struct opstate {
 	target_done_fn done;
 	void *payload;
 	enum step step;
-	unsigned page;
+	struct list_pages pages;	  /* LIST */
 	json_t *items, *raw_items, *seen; /* LIST */
 	long long stale_until;		  /* 0: no stale re-read yet */
 	unsigned stale_tries;
@@ -282,6 +304,8 @@ static void state_free(struct opstate *s)
 	json_decref(s->items);
 	json_decref(s->raw_items);
 	json_decref(s->seen);
+	json_decref(s->pages.answered);
+	free(s->pages.fail_msg);
 	free(s->want_etag);
 	free(s->conflict_msg);
 	free(s);
@@ -354,7 +378,9 @@ static void describe_op(struct buf *b, const struct opstate *s)
 }
 
 /* Ends the operation with the failure that answer c shows. */
-static void fail_answer(struct opstate *s, const struct http_call *c)
+/* Why call c of s failed, into msg ("cannot ...: ..."); returns the code. */
+static int failure(struct buf *msg, struct opstate *s,
+		   const struct http_call *c)
 {
 	struct buf what = BUF_INIT, why = BUF_INIT;
 	int code;
@@ -368,22 +394,42 @@ static void fail_answer(struct opstate *s, const struct http_call *c)
 		code = status_code(c->status);
 		describe_answer(&why, c);
 	}
-	finish(s, code, "cannot %s: %s", what.ptr, why.ptr);
+	buf_addf(msg, "cannot %s: %s", what.ptr, why.ptr);
 	buf_release(&what);
 	buf_release(&why);
+	return code;
 }
 
-static void fail_bad_json(struct opstate *s, const struct http_call *c)
+/* The same for an answer that is not the JSON object it should be. */
+static int bad_json(struct buf *msg, struct opstate *s,
+		    const struct http_call *c)
 {
 	struct buf what = BUF_INIT;
 
 	describe_op(&what, s);
 	s->op->status = c->status;
-	finish(s, ERR_REMOTE,
-	       "cannot %s: the answer (HTTP %ld) is not a "
-	       "JSON object",
-	       what.ptr, c->status);
+	buf_addf(msg, "cannot %s: the answer (HTTP %ld) is not a JSON object",
+		 what.ptr, c->status);
 	buf_release(&what);
+	return ERR_REMOTE;
+}
+
+static void fail_answer(struct opstate *s, const struct http_call *c)
+{
+	struct buf msg = BUF_INIT;
+	int code = failure(&msg, s, c);
+
+	finish(s, code, "%s", msg.ptr);
+	buf_release(&msg);
+}
+
+static void fail_bad_json(struct opstate *s, const struct http_call *c)
+{
+	struct buf msg = BUF_INIT;
+	int code = bad_json(&msg, s, c);
+
+	finish(s, code, "%s", msg.ptr);
+	buf_release(&msg);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -645,34 +691,12 @@ static void start_read(struct opstate *s, enum step step,
 
 /* ---- the operations ------------------------------------------------------ */
 
-static void on_list(struct opstate *s, struct http_call *c)
+/* Folds one page's items into the list, in page order. */
+static void fold_page(struct opstate *s, json_t *items)
 {
-	json_t *page = NULL, *items, *item;
+	json_t *item;
 	size_t i;
-	char *url;
 
-	if (c->result < 0 || c->status != 200) {
-		fail_answer(s, c);
-		http_call_free(c);
-		return;
-	}
-	if (parse_object(&page, c) < 0 ||
-	    !json_is_array(items = json_object_get(page, "items"))) {
-		json_decref(page);
-		fail_bad_json(s, c);
-		http_call_free(c);
-		return;
-	}
-	if (!json_array_size(items)) {
-		s->op->status = c->status;
-		s->op->remote = s->items;
-		s->op->raw = s->raw_items;
-		s->items = s->raw_items = NULL;
-		json_decref(page);
-		http_call_free(c);
-		succeed(s);
-		return;
-	}
 	json_array_foreach(items, i, item) {
 		const char *key = jx_str(item, "key");
 		json_t *at, *stub;
@@ -702,19 +726,126 @@ static void on_list(struct opstate *s, struct http_call *c)
 		json_array_append_new(s->raw_items, stub);
 		json_array_append(s->items, item);
 	}
-	json_decref(page);
-	if (++s->page > MAX_PAGE_INDEX) {
-		http_call_free(c);
-		finish(s, ERR_REMOTE,
-		       "cannot list content types: more than "
-		       "%d pages",
-		       MAX_PAGE_INDEX);
+}
+
+/* The page a list call asked for (our own URL says it). */
+static unsigned page_of(const struct http_call *c)
+{
+	const char *p = strstr(c->url, "pageIndex=");
+
+	return p ? (unsigned)strtoul(p + 10, NULL, 10) : 0;
+}
+
+/* Keeps the first failure; the list ends when nothing is in flight. */
+static void list_failed(struct opstate *s, int code, const char *msg)
+{
+	if (s->pages.fail_code)
+		return;
+	s->pages.fail_code = code;
+	s->pages.fail_msg = xstrdup(msg);
+}
+
+/* Asks for pages while the window and the known end allow. */
+static void list_more(struct opstate *s)
+{
+	struct list_pages *lp = &s->pages;
+
+	while (!lp->ended && !lp->fail_code && lp->inflight < lp->window &&
+	       (lp->last == UINT_MAX || lp->next <= lp->last ||
+		lp->next == lp->folded)) {
+		char *url;
+
+		if (lp->next > MAX_PAGE_INDEX) {
+			struct buf m = BUF_INIT;
+
+			buf_addf(&m, "cannot list content types: more than %d "
+				     "pages",
+				 MAX_PAGE_INDEX);
+			list_failed(s, ERR_REMOTE, m.ptr);
+			buf_release(&m);
+			return;
+		}
+		url = list_url(s->o, lp->next++);
+		lp->inflight++;
+		send_call(s, api_call("GET", url));
+		free(url);
+	}
+}
+
+/* Reads the count off the first page and widens the window to it. */
+static void list_count(struct opstate *s, const json_t *page)
+{
+	const json_t *n = json_object_get(
+		page, s->o->v == API_PREVIEW3 ? "totalItemCount" : "totalCount");
+	unsigned size = s->o->opts.page_size;
+	json_int_t total;
+
+	if (!json_is_integer(n) || (total = json_integer_value(n)) < 0 ||
+	    total > (json_int_t)size * MAX_PAGE_INDEX)
+		return;
+	s->pages.last = (unsigned)((total + size - 1) / size);
+	s->pages.window = s->pages.last + 1 < LIST_WINDOW_MAX
+				  ? s->pages.last + 1
+				  : LIST_WINDOW_MAX;
+	if (s->pages.window < LIST_WINDOW_FIRST)
+		s->pages.window = LIST_WINDOW_FIRST;
+}
+
+static void on_list(struct opstate *s, struct http_call *c)
+{
+	struct list_pages *lp = &s->pages;
+	unsigned k = page_of(c);
+	json_t *page = NULL, *items;
+	char name[16];
+
+	lp->inflight--;
+	if (c->result < 0 || c->status != 200) {
+		struct buf msg = BUF_INIT;
+		int code = failure(&msg, s, c);
+
+		list_failed(s, code, msg.ptr);
+		buf_release(&msg);
+	} else if (parse_object(&page, c) < 0 ||
+		   !json_is_array(items = json_object_get(page, "items"))) {
+		struct buf msg = BUF_INIT;
+		int code = bad_json(&msg, s, c);
+
+		list_failed(s, code, msg.ptr);
+		buf_release(&msg);
+		json_decref(page);
+	} else {
+		if (k == 0)
+			list_count(s, page);
+		snprintf(name, sizeof(name), "%u", k);
+		json_object_set(lp->answered, name, items);
+		json_decref(page);
+	}
+	http_call_free(c);
+	/* Fold what is next in order; an empty page ends the list. */
+	while (!lp->ended && !lp->fail_code) {
+		snprintf(name, sizeof(name), "%u", lp->folded);
+		items = json_object_get(lp->answered, name);
+		if (!items)
+			break;
+		if (!json_array_size(items))
+			lp->ended = 1;
+		else
+			fold_page(s, items);
+		json_object_del(lp->answered, name);
+		lp->folded++;
+	}
+	list_more(s);
+	if (lp->inflight)
+		return;
+	if (lp->fail_code) {
+		finish(s, lp->fail_code, "%s", lp->fail_msg);
 		return;
 	}
-	url = list_url(s->o, s->page);
-	free(c->url);
-	c->url = url;
-	send_call(s, c);
+	s->op->status = 200;
+	s->op->remote = s->items;
+	s->op->raw = s->raw_items;
+	s->items = s->raw_items = NULL;
+	succeed(s);
 }
 
 /*
@@ -930,9 +1061,10 @@ static void opti_submit(struct target *t, struct target_op *op,
 		s->items = json_array();
 		s->raw_items = json_array();
 		s->seen = json_object();
-		url = list_url(o, 0);
-		send_call(s, api_call("GET", url));
-		free(url);
+		s->pages.answered = json_object();
+		s->pages.window = LIST_WINDOW_FIRST;
+		s->pages.last = UINT_MAX;
+		list_more(s);
 		break;
 	case TARGET_OP_GET:
 		if (need_key(s, op->key))

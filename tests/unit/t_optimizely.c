@@ -187,15 +187,65 @@ static void test_urls(void)
 
 /* ---- against the emulator ------------------------------------------------ */
 
+/* Every page 0..n-1 of the list asked for exactly once in entries. */
+static int each_page_once(const json_t *entries, size_t n)
+{
+	size_t i, k, seen = 0;
+	const json_t *e;
+
+	json_array_foreach(entries, i, e) {
+		const char *q = jx_str(e, "query");
+
+		if (strcmp(jx_str(e, "path"), "/_cms/v1/contenttypes") || !q)
+			return 0;
+		for (k = 0; k < n; k++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "pageIndex=%zu&pageSize=2",
+				 k);
+			if (!strcmp(q, want))
+				break;
+		}
+		if (k == n || (seen & (1u << k)))
+			return 0;
+		seen |= 1u << k;
+	}
+	return seen == (1u << n) - 1;
+}
+
+/* Pages from..to were all being served at one moment (journal times). */
+static int pages_overlap(const json_t *entries, size_t from, size_t to)
+{
+	long long last_start = 0, first_end = -1;
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(entries, i, e) {
+		const char *q = jx_str(e, "query");
+		long long start;
+		unsigned long page;
+
+		if (!q || !strstr(q, "pageIndex=") ||
+		    time_parse_iso(jx_str(e, "time"), &start, NULL) < 0)
+			return 0;
+		page = strtoul(strstr(q, "pageIndex=") + 10, NULL, 10);
+		if (page < from || page > to)
+			continue;
+		if (start > last_start)
+			last_start = start;
+		start += json_integer_value(json_object_get(e, "durationMs"));
+		if (first_end < 0 || start < first_end)
+			first_end = start;
+	}
+	return first_end >= 0 && last_start < first_end;
+}
+
 static void test_list(void)
 {
 	struct config_target c;
 	struct target_options o;
 	struct target *t = NULL;
 	json_t *docs = NULL, *raw = NULL, *entries;
-	size_t i;
-	json_t *e;
-	int pages_ok = 1;
 
 	emu_reset(&emu);
 	memset(&c, 0, sizeof(c));
@@ -217,21 +267,37 @@ static void test_list(void)
 	   "canonical items drop it");
 	entries = api_journal();
 	is_int(json_array_size(entries), 6,
-	       "5 full pages and one empty page (totalCount not trusted)");
-	json_array_foreach(entries, i, e) {
-		struct buf q = BUF_INIT;
-
-		buf_addf(&q, "pageIndex=%zu&pageSize=2", i);
-		if (strcmp(jx_str(e, "query") ? jx_str(e, "query") : "",
-			   q.ptr) ||
-		    strcmp(jx_str(e, "path"), "/_cms/v1/contenttypes"))
-			pages_ok = 0;
-		buf_release(&q);
-	}
-	ok(pages_ok, "page by page, in order");
+	       "5 full pages and one empty page (the count says how many to "
+	       "ask for; the empty page, not the count, ends the list)");
+	ok(each_page_once(entries, 6), "each page once");
 	json_decref(entries);
 	json_decref(docs);
 	json_decref(raw);
+
+	/* The pages after the first are asked for together. */
+	emu_faults(&emu, "{\"latencyMs\":150}");
+	clear_journal();
+	is_int(target_list(t, &docs, NULL), 0, "list again, 150 ms a request");
+	entries = api_journal();
+	ok(each_page_once(entries, 6) && pages_overlap(entries, 2, 5),
+	   "pages 2 to 5 were in flight at the same time");
+	json_decref(entries);
+	json_decref(docs);
+	emu_faults(&emu, "{\"latencyMs\":0}");
+
+	/* A page that fails while others are in flight fails the list,
+	 * once every page in flight has come back. */
+	emu_rule(&emu, "{\"method\":\"GET\",\"path\":\"/_cms/v1/contenttypes\","
+		       "\"after\":3,\"count\":0,\"status\":500}");
+	ok(target_list(t, &docs, &raw) < 0 && !docs && !raw,
+	   "a list with failing pages fails");
+	ok(strstr(err_msg(), "cannot list content types: HTTP 500") != NULL,
+	   "and says why: %s", err_msg());
+	err_clear();
+	emu_reset(&emu);
+	is_int(target_list(t, &docs, NULL), 0, "the next list works");
+	is_int(json_array_size(docs), 9, "and is complete");
+	json_decref(docs);
 
 	/* truncated pages are retried */
 	emu_rule(&emu, "{\"method\":\"GET\",\"path\":\"/_cms/v1/contenttypes\","
