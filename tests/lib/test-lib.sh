@@ -41,6 +41,7 @@ $1"
 cs() {
 	if [ "${CS_TEST_VALGRIND:-0}" = 1 ]; then
 		valgrind -q --error-exitcode=99 --leak-check=full \
+			--soname-synonyms='somalloc=*jemalloc*' \
 			--errors-for-leak-kinds=definite "$CATALYST_SYNC" "$@"
 	else
 		"$CATALYST_SYNC" "$@"
