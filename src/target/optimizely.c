@@ -64,6 +64,7 @@ struct list_pages {
 	unsigned inflight;  /* asked for, not answered yet */
 	unsigned window;    /* how many may be in flight */
 	unsigned last;	    /* the page the count says is empty (UINT_MAX) */
+	unsigned empty;	    /* the first page answered empty (UINT_MAX) */
 	int ended;	    /* an empty page was folded */
 	json_t *answered;   /* {page: items} answered ahead of their turn */
 	int fail_code;	    /* the first failure, reported once none */
@@ -751,6 +752,7 @@ static void list_more(struct opstate *s)
 	struct list_pages *lp = &s->pages;
 
 	while (!lp->ended && !lp->fail_code && lp->inflight < lp->window &&
+	       lp->next < lp->empty &&
 	       (lp->last == UINT_MAX || lp->next <= lp->last ||
 		lp->next == lp->folded)) {
 		char *url;
@@ -816,6 +818,8 @@ static void on_list(struct opstate *s, struct http_call *c)
 	} else {
 		if (k == 0)
 			list_count(s, page);
+		if (!json_array_size(items) && k < lp->empty)
+			lp->empty = k;
 		snprintf(name, sizeof(name), "%u", k);
 		json_object_set(lp->answered, name, items);
 		json_decref(page);
@@ -1064,6 +1068,7 @@ static void opti_submit(struct target *t, struct target_op *op,
 		s->pages.answered = json_object();
 		s->pages.window = LIST_WINDOW_FIRST;
 		s->pages.last = UINT_MAX;
+		s->pages.empty = UINT_MAX;
 		list_more(s);
 		break;
 	case TARGET_OP_GET:

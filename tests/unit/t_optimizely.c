@@ -285,6 +285,31 @@ static void test_list(void)
 	json_decref(docs);
 	emu_faults(&emu, "{\"latencyMs\":0}");
 
+	/* A list that fits in a page asks for two, whichever comes back
+	 * first: an empty page answered early stops further requests. One
+	 * of the two is held back each time. */
+	{
+		struct target *t1 = open_target("v1", "s3cr3t-value", 0);
+		int two_each_time = 1;
+
+		for (int r = 0; r < 6; r++) {
+			emu_rule(&emu, "{\"method\":\"GET\",\"path\":"
+				       "\"/_cms/v1/contenttypes\",\"count\":1,"
+				       "\"action\":\"delay\",\"delayMs\":80}");
+			clear_journal();
+			if (target_list(t1, &docs, NULL) < 0 ||
+			    json_array_size(docs) != 9)
+				two_each_time = 0;
+			json_decref(docs);
+			entries = api_journal();
+			if (json_array_size(entries) != 2)
+				two_each_time = 0;
+			json_decref(entries);
+		}
+		ok(two_each_time, "a one-page list asks for two pages");
+		target_free(t1);
+	}
+
 	/* A page that fails while others are in flight fails the list,
 	 * once every page in flight has come back. */
 	emu_rule(&emu, "{\"method\":\"GET\",\"path\":\"/_cms/v1/contenttypes\","
