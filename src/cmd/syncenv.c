@@ -251,6 +251,8 @@ static void print_type(FILE *out, const json_t *t, int detail)
 {
 	int a = plan_action_parse(jx_str(t, "action"));
 	const char *name = jx_str(t, "name");
+	const json_t *f;
+	size_t i;
 
 	fprintf(out, "  %-3s %-9s %s", sign(a), jx_str(t, "action"),
 		jx_str(t, "key"));
@@ -263,6 +265,11 @@ static void print_type(FILE *out, const json_t *t, int detail)
 	fputc('\n', out);
 	if (jx_str(t, "reason"))
 		fprintf(out, "                %s\n", jx_str(t, "reason"));
+	/* What validation found, as 'validate' says it. */
+	json_array_foreach(json_object_get(t, "findings"), i, f)
+		fprintf(out, "                %s: %s: %s [%s]\n",
+			jx_str(f, "severity"), jx_str(f, "path"),
+			jx_str(f, "message"), jx_str(f, "code"));
 	if (detail)
 		print_changes(out, t, "changes", "                  ");
 	if (detail && json_array_size(json_object_get(t, "catalyst_changes"))) {

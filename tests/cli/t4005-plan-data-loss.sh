@@ -94,6 +94,7 @@ test_expect_success 'validation errors leave types out with their reasons (exit 
 	grep -q "^  +   create    Quote, 1 properties$" out &&
 	grep -q "^  ~   update    Event$" out &&
 	grep -A1 "^  x   blocked   Category$" out | grep -q "validation findings\? must be fixed first (see .catalyst-sync validate Category.)" &&
+	grep -A3 "^  x   blocked   Category$" out | grep -q "^                error: Category:[^ ]*: .* \[invalid-bounds\]$" &&
 	grep -A1 "^  x   blocked   Broken$" out | grep -q "validation finding" &&
 	grep -A1 "^  x   blocked   Unreadable" out | grep -q "its Catalyst row cannot be used" &&
 	grep -A1 "^  x   blocked   Fan$" out | grep -q "Broken" &&
