@@ -44,13 +44,43 @@ volatile sig_atomic_t *sync_catch_signals(void)
 	return &stop_requested;
 }
 
-static int confirm(const char *target)
+/* Where a plan's operations write: the CMS, Catalyst, or both. */
+enum plan_writes { WRITES_CMS = 1, WRITES_CATALYST = 2 };
+
+static unsigned plan_writes(const json_t *plan)
 {
+	const json_t *op;
+	unsigned w = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(plan, "operations"), i, op)
+	{
+		const char *a = jx_str(op, "action");
+
+		if (!a)
+			continue;
+		if (!strncmp(a, "pull", 4))
+			w |= WRITES_CATALYST;
+		else if (strcmp(a, "record_base") && strcmp(a, "forget"))
+			w |= WRITES_CMS;
+	}
+	return w;
+}
+
+/* Asks on the terminal, naming what would be written. */
+static int confirm(const json_t *plan, const char *target)
+{
+	unsigned w = plan_writes(plan);
 	char line[64];
 
-	printf("\nApply these changes to target '%s'?\n"
-	       "Only 'yes' is accepted: ",
-	       target);
+	if (w == (WRITES_CMS | WRITES_CATALYST))
+		printf("\nMake these changes in target '%s' and in Catalyst?\n",
+		       target);
+	else if (w == WRITES_CATALYST)
+		printf("\nWrite these changes into Catalyst?\n");
+	else
+		printf("\nApply these changes to target '%s'?\n", target);
+	printf("Only 'yes' is accepted: ");
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;
@@ -340,8 +370,8 @@ int sync_run(struct sync_env *env, const struct plan_flags *f,
 				      "--out FILE' and run 'apply FILE'");
 			goto out;
 		}
-		if (!confirm(env->tcfg->name)) {
-			printf("Apply cancelled.\n");
+		if (!confirm(rf->plan, env->tcfg->name)) {
+			printf("Cancelled: nothing was written.\n");
 			ret = EXIT_OK;
 			goto out;
 		}
