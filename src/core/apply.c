@@ -184,7 +184,10 @@ static int history(struct exec *e, const struct xop *x, const char *status,
 	h.target = (char *)e->target_name;
 	h.type_id = (char *)x->type_id;
 	h.type_key = (char *)x->key;
-	h.version_id = (char *)x->version;
+	/* The version the write made (a pull's SYNC version, a merge's
+	 * head) when there is one, else the one the plan saw. */
+	h.version_id =
+		(char *)(x->new_version[0] ? x->new_version : x->version);
 	h.direction = (char *)(is_local(x->action) ? "pull" : "push");
 	h.action = (char *)x->action;
 	h.status = (char *)status;

@@ -34,6 +34,9 @@ test_expect_success 'push mode leaves drift alone; pull brings it into Catalyst 
 	cs pull --auto-approve --actor tester </dev/null >out 2>err &&
 	cat_field Author bio | jq -e ".label == \"About the author\" and .helpText == \"Two or three sentences shown under each article\" and .placeholder == \"Enter content...\" and .id == \"1761904802000_b2l3k4j5h\"" &&
 	cs log Author --json | jq -e ".versions[0].source == \"SYNC\" and .versions[0].author == \"tester\"" &&
+	cs log Author --json | jq -r ".versions[0].id" >written &&
+	cs history --type Author --json | jq -r "[.entries[] | select(.action == \"pull\")][0].version_id" >named &&
+	test -s written && diff -u written named &&
 	cs plan --detailed-exitcode >/dev/null &&
 	test "$(sync_status Author)" = "in_sync|none"
 '
