@@ -17,6 +17,7 @@
 #include "util/config.h"
 #include "util/err.h"
 #include "util/jx.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 static const char rollback_synopsis[] =
@@ -44,6 +45,42 @@ struct catalyst_write {
 	int quiet; /* --json: the outcome is the only output */
 };
 
+/*
+ * The new version is the one synced: the writes of the type record it as
+ * their version (head_version), and when the CMS holds it already (no
+ * write), the sync state names it at once.
+ */
+static int synced_at(struct sync_env *env, const json_t *plan,
+		     const char *type_id, const char *version)
+{
+	struct store_sync_state st = {0};
+	const json_t *op;
+	int writes = 0, ret;
+	size_t i;
+
+	json_array_foreach(json_object_get(plan, "operations"), i, op)
+		if (jx_str(op, "type_id") && !strcmp(jx_str(op, "type_id"),
+						      type_id)) {
+			json_object_set_new((json_t *)op, "head_version",
+					    json_true());
+			writes++;
+		}
+	if (writes)
+		return 0;
+	ret = store_sync_state_get(env->store, env->tcfg->name, type_id, &st);
+	if (ret == ERR_NOTFOUND) {
+		err_clear();
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	free(st.local_version);
+	st.local_version = xstrdup(version);
+	ret = store_sync_state_put(env->store, &st);
+	store_sync_state_release(&st);
+	return ret;
+}
+
 /* --catalyst: Catalyst takes the old version once the plan is approved. */
 static int write_catalyst(struct sync_env *env, const json_t *plan,
 			  void *payload)
@@ -53,7 +90,6 @@ static int write_catalyst(struct sync_env *env, const json_t *plan,
 	struct history_record_result rr;
 	int ret;
 
-	(void)plan;
 	ed.type_id = w->type_id;
 	ed.form = w->form;
 	ed.source = STORE_SOURCE_SYNC;
@@ -67,10 +103,12 @@ static int write_catalyst(struct sync_env *env, const json_t *plan,
 			       "'%s' changed in Catalyst meanwhile; roll back "
 			       "again",
 			       w->type_id);
-	if (rr.version[0] && !w->quiet)
+	if (!rr.version[0])
+		return 0;
+	if (!w->quiet)
 		printf("Catalyst: version %.12s (%s).\n", rr.version,
 		       w->message);
-	return 0;
+	return synced_at(env, plan, w->type_id, rr.version);
 }
 
 /* The target document an old Catalyst form maps to. */

@@ -57,7 +57,11 @@ test_expect_success 'rollback --catalyst: both sides go back, as a new version t
 	cs log Author --json >log.json &&
 	jq -e ".versions[0] | .source == \"SYNC\" and .author == \"bob\" and (.message | test(\"Rollback to \"))" log.json &&
 	test "$(jq length <<<"$(jq .versions log.json)")" -ge 4 &&
-	cs plan --detailed-exitcode >/dev/null
+	cs plan --detailed-exitcode >/dev/null &&
+	cs status Author >st && cat st &&
+	grep -q "optimizely: in sync" st &&
+	cs history --type Author --json | jq -r ".entries[0].version_id" >named &&
+	jq -r ".versions[0].id" log.json >written && diff -u written named
 '
 
 test_expect_success 'rollback --catalyst when the CMS holds that version already: Catalyst still goes back' '
@@ -66,7 +70,9 @@ test_expect_success 'rollback --catalyst when the CMS holds that version already
 	cs rollback Author --to $(cat prev) --catalyst --auto-approve --json </dev/null >out 2>err &&
 	jq -e . out >/dev/null &&
 	test "$(label_in_catalyst)" = "Full Name" &&
-	cs plan --detailed-exitcode >/dev/null
+	cs plan --detailed-exitcode >/dev/null &&
+	cs status Author >st && cat st &&
+	grep -q "optimizely: in sync" st
 '
 
 test_expect_success 'rollback of a version of another type is refused' '
