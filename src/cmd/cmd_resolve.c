@@ -18,8 +18,8 @@
 
 static const char resolve_synopsis[] =
 	"catalyst-sync resolve TYPE --strategy merge|local|remote\n"
-	"                             [--auto-approve] [--json] [--actor "
-	"NAME]\n"
+	"                             [--allow-data-loss] [--auto-approve]\n"
+	"                             [--json] [--actor NAME]\n"
 	"   or: catalyst-sync resolve TYPE --file MERGED.json [...]\n"
 	"   or: catalyst-sync resolve TYPE --branch VERSION [--strategy "
 	"...]";
@@ -35,7 +35,10 @@ static const char resolve_description[] =
 	"--branch merges a branch of the version history into the main\n"
 	"line instead (local: the main line wins conflicts; remote: the\n"
 	"branch). Every conflict and its resolution go to the conflict log.\n"
-	"Shows the plan and asks on a terminal (elsewhere --auto-approve).";
+	"A resolution that would lose content in the CMS (a property the\n"
+	"winning side removed) stops there unless --allow-data-loss is\n"
+	"given. Shows the plan and asks on a terminal (elsewhere\n"
+	"--auto-approve).";
 
 /* The value a conflict's "take" names; *absent when it removes. */
 static int chosen_value(const json_t *c, size_t i, const json_t **v,
@@ -220,6 +223,8 @@ int cmd_resolve(int argc, char **argv, struct ctx *ctx)
 			    "the merge file with a choice for each conflict"),
 		OPT_STRING_("branch", 0, &branch, "VERSION",
 			    "merge this branch of the history instead"),
+		OPT_FLAG_("allow-data-loss", 0, &f.allow_data_loss,
+			  "let the resolution lose content in the CMS"),
 		OPT_FLAG_("auto-approve", 0, &rf.auto_approve,
 			  "resolve without asking"),
 		OPT_FLAG_("json", 0, &rf.json, "print the outcome as JSON"),

@@ -112,8 +112,8 @@ test_expect_success 'the summary counts what the generator expected' '
 # wins the conflicting paths, every other edit of both sides survives, the
 # type is in sync and its conflicts are logged as resolved. Where the
 # winner removes a property the CMS holds, resolve stops at the data loss
-# (brief §10) and writes nothing; apply --strategy --allow-data-loss then
-# settles it.
+# (brief §10) and writes nothing; resolve --allow-data-loss then settles
+# it.
 $GEN pick 6 >picked 2>&1
 for strategy in remote local; do
 	test_expect_success "resolve --strategy $strategy: that side wins the conflicts, nothing else is lost" '
@@ -129,7 +129,7 @@ for strategy in remote local; do
 				grep -q "blocked *$key" out && grep -q "data loss" out &&
 				test -z "$(jwrites)" ||
 					{ echo "resolve $key --strategy $strategy: not stopped at the data loss:"; cat out err; failed="$failed $key"; continue; }
-				cs apply --type "$key" --strategy $strategy --allow-data-loss --auto-approve --actor t5002 </dev/null >out 2>err
+				cs resolve "$key" --strategy $strategy --allow-data-loss --auto-approve --actor t5002 </dev/null >out 2>err
 				;;
 			*)
 				cs resolve "$key" --strategy $strategy --auto-approve --actor t5002 </dev/null >out 2>err
