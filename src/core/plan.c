@@ -831,6 +831,61 @@ static int revive_fields(struct planner *p, struct entry *e)
 	return 0;
 }
 
+/* A field id as Catalyst Studio makes one: "<ms>_<9 base-36 digits>". */
+static json_t *new_field_id(void)
+{
+	static const char digits36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	char *hex = store_random_id(), tail[10];
+	json_t *id;
+
+	for (size_t i = 0; i < 9; i++) {
+		unsigned v = 0;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		tail[i] = digits36[v % 36];
+	}
+	tail[9] = '\0';
+	id = json_sprintf("%lld_%s", time_now_ms(), tail);
+	free(hex);
+	return id;
+}
+
+/*
+ * A field the CMS added (and that no earlier field's identity revives)
+ * gets an id when the form's other fields have them, as the studio gives
+ * every field one: it is then known by its id like the studio's own, and
+ * keeps its key when renamed. Seed rows have no field ids; neither do
+ * their new fields.
+ */
+static void give_field_ids(struct entry *e)
+{
+	json_t *fields = json_object_get(e->new_form, "fields");
+	const json_t *old = json_object_get(e->form, "fields");
+	const char *name;
+	json_t *key, *field, *with_id, *m;
+	int ids = 0;
+
+	json_object_foreach((json_t *)old, name, field) ids |=
+		jx_str(field, "id") != NULL;
+	if (!ids || !json_is_object(fields))
+		return;
+	json_object_foreach(e->new_keys, name, key)
+	{
+		const char *member;
+
+		field = json_object_get(fields, name);
+		if (!json_is_object(field) || jx_str(field, "id") ||
+		    json_object_get(old, name))
+			continue;
+		/* The id first, where the studio writes it. */
+		with_id = json_object();
+		json_object_set_new(with_id, "id", new_field_id());
+		json_object_foreach(field, member, m)
+			json_object_set(with_id, member, m);
+		json_object_set_new(fields, name, with_id);
+	}
+}
+
 /* What Catalyst takes: the change from `from` to `to` on the head's form. */
 static int pull_form(struct planner *p, struct entry *e, const json_t *from,
 		     const json_t *to)
@@ -858,7 +913,9 @@ static int pull_form(struct planner *p, struct entry *e, const json_t *from,
 	} else if (!f.nr && (ret = revive_fields(p, e)) < 0) {
 		block(e, "cannot read the field keys: %s", err_msg());
 		err_clear();
-	} else if (f.nr) {
+	} else if (!f.nr) {
+		give_field_ids(e);
+	} else {
 		/*
 		 * Half a pull would record a base Catalyst does not hold,
 		 * and the next push would undo the rest in the CMS: the

@@ -41,6 +41,20 @@ test_expect_success 'push mode leaves drift alone; pull brings it into Catalyst 
 	test "$(sync_status Author)" = "in_sync|none"
 '
 
+test_expect_success 'a field pulled from the CMS keeps its key when renamed in Catalyst (it has an id, as the studio gives)' '
+	editor_patch Author "{\"properties\":{\"mastodon\":{\"type\":\"string\",\"displayName\":\"Mastodon\"}}}" &&
+	cs pull --auto-approve </dev/null >out 2>err &&
+	i=$(cat_sql "SELECT json_extract(\"fields\", \"\$.fields\") FROM \"ContentType\" WHERE \"name\" = '\''Author'\''" | jq "map(.name) | index(\"mastodon\")") &&
+	test -n "$i" && test "$i" != null &&
+	cat_set Author "\$.fields[$i].name" "\"fediverse\"" &&
+	cs plan --detailed-exitcode >out &&
+	cs export Author --json | jq -e ".[0].properties.mastodon.displayName == \"Mastodon\" and (.[0].properties.fediverse == null)" &&
+	editor_patch Author "{\"properties\":{\"mastodon\":null}}" &&
+	cs pull --auto-approve </dev/null >out 2>err &&
+	! cat_field Author fediverse &&
+	cs plan --detailed-exitcode >/dev/null
+'
+
 test_expect_success 'the row keeps its own shape and the keys Catalyst does not send' '
 	cat_sql "SELECT json_type(\"fields\", \"\$.fields\"), json_extract(\"fields\", \"\$.icon\") FROM \"ContentType\" WHERE \"name\" = '\''Author'\''" >shape &&
 	grep -q "^array|" shape
@@ -50,6 +64,9 @@ test_expect_success 'a property added in the CMS becomes a field with that key; 
 	editor_patch Author "{\"properties\":{\"twitterHandle\":{\"type\":\"string\",\"displayName\":\"Twitter\",\"maxLength\":30}}}" &&
 	cs pull --auto-approve </dev/null >out 2>err &&
 	cat_field Author twitterHandle | jq -e ".label == \"Twitter\" and .validation.maxLength == 30" &&
+	cat_field Author twitterHandle | jq -e ".id | test(\"^[0-9]{13}_[0-9a-z]{9}\$\")" &&
+	fid=$(cat_field Author twitterHandle | jq -r .id) &&
+	test "$(sqlite3 state.db "SELECT key FROM field_map WHERE field_ref = '\''$fid'\''")" = twitterHandle &&
 	cs plan --detailed-exitcode >/dev/null &&
 	editor_patch Author "{\"properties\":{\"twitterHandle\":null}}" &&
 	cs pull --auto-approve </dev/null >out 2>err &&

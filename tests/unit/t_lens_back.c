@@ -393,7 +393,10 @@ static json_t *owned(const json_t *doc)
  */
 static int pull_run(struct pull *p)
 {
-	struct lens_back_ctx ctx = {p->type_key, type_keys, p->keys, &p->f};
+	struct lens_back_ctx ctx = {.type_key = p->type_key,
+				    .type_keys = type_keys,
+				    .prop_keys = p->keys,
+				    .findings = &p->f};
 	json_t *want, *got;
 	int res;
 
@@ -460,7 +463,10 @@ static void test_identity(void)
 	/* without `from`, the forward lens gives it */
 	{
 		struct pull p;
-		struct lens_back_ctx ctx = {"Article", type_keys, NULL, NULL};
+		struct lens_back_ctx ctx = {.type_key = "Article",
+					    .type_keys = type_keys,
+					    .prop_keys = NULL,
+					    .findings = NULL};
 
 		pull_start(&p, samples[7], key_of(samples[7]));
 		ok(lens_backward(&p.out, p.form, NULL, p.to, &ctx, NULL) == 0 &&
@@ -991,7 +997,10 @@ static void test_add_remove(void)
 	/* persisted keys: fields are found by key, not by name */
 	{
 		json_t *keys = keys_for(samples[7]);
-		struct lens_back_ctx ctx = {"Article", type_keys, keys, NULL};
+		struct lens_back_ctx ctx = {.type_key = "Article",
+					    .type_keys = type_keys,
+					    .prop_keys = keys,
+					    .findings = NULL};
 		json_t *from, *to, *out = NULL, *out_keys = NULL, *back;
 
 		set(keys, "title", "'headline'");
@@ -1375,7 +1384,10 @@ static void test_inexpressible(void)
 	pull_start(&p, samples[7], key_of(samples[7]));
 	set(prop(&p, "body"), "type", "'content'");
 	{
-		struct lens_back_ctx ctx = {"Article", type_keys, p.keys, NULL};
+		struct lens_back_ctx ctx = {.type_key = "Article",
+					    .type_keys = type_keys,
+					    .prop_keys = p.keys,
+					    .findings = NULL};
 
 		ok(lens_backward(&p.out, p.form, p.from, p.to, &ctx, NULL) == 0,
 		   "no findings list is fine too");
@@ -1387,7 +1399,10 @@ static void test_inexpressible(void)
 
 static void test_errors(void)
 {
-	struct lens_back_ctx ctx = {"Article", type_keys, NULL, NULL};
+	struct lens_back_ctx ctx = {.type_key = "Article",
+				    .type_keys = type_keys,
+				    .prop_keys = NULL,
+				    .findings = NULL};
 	json_t *out = (json_t *)&ctx, *keys = (json_t *)&ctx;
 	json_t *good = load("{'key':'Article','displayName':'A',"
 			    "'baseType':'_page','properties':{}}");
@@ -1427,7 +1442,10 @@ static void test_errors(void)
 		json_t *form = load("{'name':'A','fields':{"
 				    "'a':{'type':'text'},'b':{'type':'url'}}}");
 		json_t *pk = load("{'a':'k','b':'k'}");
-		struct lens_back_ctx dup = {"A", NULL, pk, NULL};
+		struct lens_back_ctx dup = {.type_key = "A",
+					    .type_keys = NULL,
+					    .prop_keys = pk,
+					    .findings = NULL};
 
 		is_int(lens_backward(&out, form, good, good, &dup, NULL),
 		       ERR_INVALID, "two fields with one key are refused");
@@ -1438,7 +1456,10 @@ static void test_errors(void)
 		json_decref(form);
 	}
 	{
-		struct lens_back_ctx nokey = {NULL, NULL, NULL, NULL};
+		struct lens_back_ctx nokey = {.type_key = NULL,
+					      .type_keys = NULL,
+					      .prop_keys = NULL,
+					      .findings = NULL};
 		json_t *to = load("{'properties':{}}");
 
 		is_int(lens_backward(&out, NULL, NULL, to, &nokey, NULL),
@@ -1844,7 +1865,7 @@ static void test_random_walk(void)
 		bases[i] = samples[i];
 	bases[TEST_NR_SAMPLES] = load(everything_form);
 	for (int n = 0; n < runs; n++) {
-		struct lens_back_ctx ctx;
+		struct lens_back_ctx ctx = {0};
 		struct findings f = FINDINGS_INIT;
 		json_t *to, *out = NULL, *out_keys = NULL, *back = NULL;
 		json_t *want = NULL, *got = NULL;
