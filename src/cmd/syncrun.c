@@ -45,7 +45,7 @@ volatile sig_atomic_t *sync_catch_signals(void)
 }
 
 /* Where a plan's operations write: the CMS, Catalyst, or both. */
-enum plan_writes { WRITES_CMS = 1, WRITES_CATALYST = 2 };
+enum write_sides { WRITES_CMS = 1 << 0, WRITES_CATALYST = 1 << 1 };
 
 static unsigned plan_writes(const json_t *plan)
 {

@@ -626,7 +626,8 @@ static void fresh_done(struct target_op *op, void *payload)
 	} else {
 		set_remote(e, json_incref(op->remote), op->etag_out);
 		e->fresh = 1;
-		if (canon_owned_hash(e->remote_hash, e->remote) < 0 && !fr->p->error)
+		if (canon_owned_hash(e->remote_hash, e->remote) < 0 &&
+		    !fr->p->error)
 			fr->p->error = ERR_INVALID;
 	}
 }
@@ -1637,39 +1638,32 @@ static void take_remote(struct planner *p, const json_t *docs,
 static int read_sides(struct planner *p)
 {
 	struct list_job job = {0};
-	int ret, listing = 0;
+	int ret, aside;
 	size_t i;
 
 	job.t = p->t;
-	if (p->pulls || thread_start(&job.thread, list_main, &job) < 0) {
-		err_clear();
+	aside = !p->pulls && thread_start(&job.thread, list_main, &job) == 0;
+	if (!aside) {
+		err_clear(); /* no thread: the list is read here, first */
 		list_main(&job);
-	} else {
-		listing = 1;
-	}
-	if (job.ret < 0 && !listing) {
-		ret = err_set(job.ret, "%s", job.msg);
-		goto out;
-	}
-	if (!listing)
-		take_remote(p, job.docs, job.raw);
-	ret = model_each(p->m, each_local, p);
-	if (listing) {
-		pthread_join(job.thread, NULL);
-		if (ret >= 0 && job.ret < 0) {
+		if (job.ret < 0) {
 			ret = err_set(job.ret, "%s", job.msg);
 			goto out;
 		}
-		if (ret < 0)
-			goto out;
 		take_remote(p, job.docs, job.raw);
 	}
-	if (ret < 0)
-		goto out;
-	for (i = 0; i < p->nr && !p->pulls; i++)
-		if ((ret = attach_remote(p, &p->e[i])) < 0)
-			goto out;
-	ret = add_deleted(p);
+	ret = model_each(p->m, each_local, p);
+	if (aside) {
+		pthread_join(job.thread, NULL);
+		if (ret >= 0 && job.ret < 0)
+			ret = err_set(job.ret, "%s", job.msg);
+		if (ret >= 0)
+			take_remote(p, job.docs, job.raw);
+	}
+	for (i = 0; ret >= 0 && !p->pulls && i < p->nr; i++)
+		ret = attach_remote(p, &p->e[i]);
+	if (ret >= 0)
+		ret = add_deleted(p);
 out:
 	free(job.msg);
 	json_decref(job.docs);

@@ -63,9 +63,10 @@ struct list_pages {
 	unsigned folded;    /* the next page to fold into the items */
 	unsigned inflight;  /* asked for, not answered yet */
 	unsigned window;    /* how many may be in flight */
-	unsigned last;	    /* the page the count says is empty (UINT_MAX) */
-	unsigned empty;	    /* the first page answered empty (UINT_MAX) */
-	int ended;	    /* an empty page was folded */
+	unsigned last;	    /* the page the count says is empty, or
+			     * UINT_MAX */
+	unsigned empty;	    /* the first page answered empty (UINT_MAX);
+			     * folded past it, the list is complete */
 	json_t *answered;   /* {page: items} answered ahead of their turn */
 	int fail_code;	    /* the first failure, reported once none */
 	char *fail_msg;	    /* is in flight any more */
@@ -751,7 +752,7 @@ static void list_more(struct opstate *s)
 {
 	struct list_pages *lp = &s->pages;
 
-	while (!lp->ended && !lp->fail_code && lp->inflight < lp->window &&
+	while (!lp->fail_code && lp->inflight < lp->window &&
 	       lp->next < lp->empty &&
 	       (lp->last == UINT_MAX || lp->next <= lp->last ||
 		lp->next == lp->folded)) {
@@ -777,8 +778,9 @@ static void list_more(struct opstate *s)
 /* Reads the count off the first page and widens the window to it. */
 static void list_count(struct opstate *s, const json_t *page)
 {
-	const json_t *n = json_object_get(
-		page, s->o->v == API_PREVIEW3 ? "totalItemCount" : "totalCount");
+	const char *count = s->o->v == API_PREVIEW3 ? "totalItemCount"
+						    : "totalCount";
+	const json_t *n = json_object_get(page, count);
 	unsigned size = s->o->opts.page_size;
 	json_int_t total;
 
@@ -798,23 +800,16 @@ static void on_list(struct opstate *s, struct http_call *c)
 	struct list_pages *lp = &s->pages;
 	unsigned k = page_of(c);
 	json_t *page = NULL, *items;
+	struct buf msg = BUF_INIT;
 	char name[16];
+	int code = 0;
 
 	lp->inflight--;
 	if (c->result < 0 || c->status != 200) {
-		struct buf msg = BUF_INIT;
-		int code = failure(&msg, s, c);
-
-		list_failed(s, code, msg.ptr);
-		buf_release(&msg);
+		code = failure(&msg, s, c);
 	} else if (parse_object(&page, c) < 0 ||
 		   !json_is_array(items = json_object_get(page, "items"))) {
-		struct buf msg = BUF_INIT;
-		int code = bad_json(&msg, s, c);
-
-		list_failed(s, code, msg.ptr);
-		buf_release(&msg);
-		json_decref(page);
+		code = bad_json(&msg, s, c);
 	} else {
 		if (k == 0)
 			list_count(s, page);
@@ -822,19 +817,19 @@ static void on_list(struct opstate *s, struct http_call *c)
 			lp->empty = k;
 		snprintf(name, sizeof(name), "%u", k);
 		json_object_set(lp->answered, name, items);
-		json_decref(page);
 	}
+	if (code)
+		list_failed(s, code, msg.ptr);
+	buf_release(&msg);
+	json_decref(page);
 	http_call_free(c);
-	/* Fold what is next in order; an empty page ends the list. */
-	while (!lp->ended && !lp->fail_code) {
+	/* Fold what is next in order, up to the first empty page. */
+	while (!lp->fail_code && lp->folded <= lp->empty) {
 		snprintf(name, sizeof(name), "%u", lp->folded);
 		items = json_object_get(lp->answered, name);
 		if (!items)
 			break;
-		if (!json_array_size(items))
-			lp->ended = 1;
-		else
-			fold_page(s, items);
+		fold_page(s, items);
 		json_object_del(lp->answered, name);
 		lp->folded++;
 	}

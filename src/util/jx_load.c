@@ -198,8 +198,9 @@ static int fast_unsure(const char *text, size_t len)
 	if (memchr(text, '\v', len) || memchr(text, '\f', len))
 		return 1;
 	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-		if (end - p >= 4 && p[1] == 'u' && (p[2] == 'd' || p[2] == 'D') &&
-		    strchr("89abAB", p[3]) && p[3])
+		if (end - p >= 4 && p[1] == 'u' &&
+		    (p[2] == 'd' || p[2] == 'D') && p[3] &&
+		    strchr("89abAB", p[3]))
 			return 1;
 		p++;
 	}
@@ -226,7 +227,8 @@ int jx_parse_fast(json_t **out, const char *text, size_t len)
 	h = b.h = yajl_alloc(&fast_callbacks, NULL, &b);
 	/* jansson checks the UTF-8 of every string it is given. */
 	yajl_config(h, yajl_dont_validate_strings, 1);
-	ok = yajl_parse(h, (const unsigned char *)text, len) == yajl_status_ok &&
+	ok = yajl_parse(h, (const unsigned char *)text, len) ==
+		     yajl_status_ok &&
 	     yajl_complete_parse(h) == yajl_status_ok && b.root && !b.depth &&
 	     fast_rest_is_space(&b);
 	yajl_free(h);
